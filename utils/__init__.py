@@ -1,0 +1,24 @@
+"""Helper package of the book *Convex duality for deep neural networks*.
+
+Closed-form primal and dual values, the convex programs, reference trainers for the non-convex
+networks, and widget-driven plots. Every public name is importable from ``utils`` directly; each
+submodule covers one topic and lists its public names in ``__all__``.
+"""
+
+__version__ = "0.1.0"
+
+from . import _validation, checks  # noqa: F401
+from ._validation import *  # noqa: F401,F403
+from .partition import *  # noqa: F401,F403
+from .linear_closed_forms import *  # noqa: F401,F403
+from .linear_solvers import *  # noqa: F401,F403
+from .stairs import *  # noqa: F401,F403
+from .low_rank import *  # noqa: F401,F403
+from .two_layer import *  # noqa: F401,F403
+from .two_layer_training import *  # noqa: F401,F403
+from .deep_relu_training import *  # noqa: F401,F403
+from .rank_one import *  # noqa: F401,F403
+from .relu3 import *  # noqa: F401,F403
+from .column_generation import *  # noqa: F401,F403
+from .interactive import *  # noqa: F401,F403
+from .checks import check_exercise  # noqa: F401,E402

@@ -1,0 +1,134 @@
+"""Generic optimisation drivers shared by the reference trainers.
+
+The trainers of this package solve *min-norm interpolation* problems
+``min f(x) s.t. c(x) = 0`` (``f`` a weight penalty, ``c`` the residual of the network on the data) by the
+augmented Lagrangian method: for fixed multipliers ``lam`` and penalty ``rho`` the smooth function
+
+    L_rho(x, lam) = f(x) + lam^T c(x) + (rho / 2) ||c(x)||^2
+
+is minimised with scipy's L-BFGS-B from the previous point, then ``lam <- lam + rho c(x)``, and ``rho`` grows
+when the residual did not shrink enough (Nocedal & Wright, Numerical Optimization, ch. 17). Gradients are
+analytic: the caller gives ``f`` with its gradient and ``c`` with a function applying ``J(x)^T``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+__all__: list[str] = []
+
+
+@dataclass
+class ALResult:
+    """Outcome of :func:`augmented_lagrangian`.
+
+    Attributes
+    ----------
+    x : ndarray
+        Final point (flat parameter vector).
+    fun : float
+        Objective ``f(x)`` at the final point (without the penalty terms).
+    residual : float
+        ``max |c(x)|``: how far from exact interpolation the final point is.
+    multipliers : ndarray
+        Final Lagrange multiplier estimates ``lam`` (same shape as ``c(x)``).
+    n_outer : int
+        Outer iterations used.
+    converged : bool
+        True when ``residual <= tol`` and the last inner solve stopped on its own tolerances.
+    """
+
+    x: np.ndarray
+    fun: float
+    residual: float
+    multipliers: np.ndarray
+    n_outer: int
+    converged: bool
+
+
+def augmented_lagrangian(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    constraint: Callable[[np.ndarray], tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]],
+    x0: np.ndarray,
+    *,
+    tol: float = 1e-9,
+    rho0: float = 10.0,
+    rho_max: float = 1e9,
+    growth: float = 10.0,
+    max_outer: int = 60,
+    max_inner: int = 3000,
+    inner_gtol: float = 1e-11,
+) -> ALResult:
+    """Minimise ``f(x)`` subject to ``c(x) = 0`` by the augmented Lagrangian method with L-BFGS.
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(x) -> (f, grad_f)`` with ``x`` of shape (p,), ``grad_f`` of shape (p,).
+    constraint : callable
+        ``constraint(x) -> (c, vjp)`` with ``c`` an array of any shape (m entries) and ``vjp(v)`` returning
+        ``J(x)^T v`` of shape (p,) for ``v`` of the shape of ``c``.
+    x0 : ndarray, shape (p,)
+        Starting point.
+    tol : float
+        Target for ``max |c(x)|``.
+    rho0, rho_max, growth : float
+        Initial penalty, its cap, and the factor it grows by when the residual shrinks by less than 4x.
+    max_outer, max_inner : int
+        Outer iterations, and L-BFGS iterations per inner solve.
+    inner_gtol : float
+        L-BFGS-B projected-gradient tolerance of each inner solve.
+
+    Returns
+    -------
+    ALResult
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    c0, _ = constraint(x)
+    lam = np.zeros_like(np.asarray(c0, dtype=float))
+    rho = float(rho0)
+    prev_res = np.inf
+    inner_ok = False
+    n_outer = 0
+    for n_outer in range(1, max_outer + 1):
+
+        def al(z, lam=lam, rho=rho):
+            f, g = objective(z)
+            c, vjp = constraint(z)
+            w = lam + rho * c
+            return f + float(np.sum(lam * c)) + 0.5 * rho * float(np.sum(c * c)), g + vjp(w)
+
+        out = minimize(al, x, jac=True, method="L-BFGS-B",
+                       options={"maxiter": max_inner, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30})
+        x = out.x
+        inner_ok = bool(out.success) or out.nit < max_inner
+        c, _ = constraint(x)
+        res = float(np.max(np.abs(c)))
+        lam = lam + rho * c
+        if res <= tol and inner_ok:
+            break
+        if res > 0.25 * prev_res:
+            rho = min(rho * growth, rho_max)
+        prev_res = res
+    f, _ = objective(x)
+    c, _ = constraint(x)
+    res = float(np.max(np.abs(c)))
+    return ALResult(x=x, fun=float(f), residual=res, multipliers=lam, n_outer=n_outer,
+                    converged=bool(res <= tol and inner_ok))
+
+
+def best_of_starts(run: Callable[[np.random.Generator], ALResult], n_starts: int, rng: np.random.Generator,
+                   feasibility_tol: float = 1e-6) -> tuple[ALResult, list[ALResult]]:
+    """Run ``run(rng)`` ``n_starts`` times and return (best feasible result, all results).
+
+    "Best" is the lowest objective among runs with residual <= ``feasibility_tol``; when none is feasible the
+    run with the smallest residual is returned (callers must then report it as not converged).
+    """
+    results = [run(rng) for _ in range(int(n_starts))]
+    feasible = [r for r in results if r.residual <= feasibility_tol]
+    best = min(feasible, key=lambda r: r.fun) if feasible else min(results, key=lambda r: r.residual)
+    return best, results

@@ -1,0 +1,120 @@
+"""Input validation shared by the public functions of :mod:`utils`.
+
+Public functions validate at their boundary with these helpers; internal code trusts its inputs.
+Every failure raises ``TypeError`` (wrong kind of object) or ``ValueError`` (wrong value), with a
+message that names the argument and says what is wrong.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["SolverError"]
+
+
+class SolverError(RuntimeError):
+    """A numerical solver (cvxpy or a reference trainer) did not reach an optimal solution."""
+
+
+def as_matrix(name: str, value, *, allow_vector: bool = False) -> np.ndarray:
+    """Return ``value`` as a finite 2-D float array, or raise naming ``name``.
+
+    With ``allow_vector=True`` a 1-D array of length n is accepted and returned as an (n, 1) column.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array ({exc})") from None
+    if arr.ndim == 1 and allow_vector:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        want = "a 1-D or 2-D array" if allow_vector else "a 2-D array"
+        raise ValueError(f"{name} must be {want}, got an array with shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite entries")
+    return arr
+
+
+def as_vector(name: str, value) -> np.ndarray:
+    """Return ``value`` as a finite 1-D float array, or raise naming ``name``."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array ({exc})") from None
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite entries")
+    return arr
+
+
+def check_same_rows(X: np.ndarray, Y: np.ndarray, x_name: str = "X", y_name: str = "Y") -> None:
+    """Raise when ``X`` and ``Y`` do not have the same number of rows (samples)."""
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"{x_name} has {X.shape[0]} rows but {y_name} has {Y.shape[0]}: both need one row per sample"
+        )
+
+
+def check_depth(L, *, minimum: int = 2, name: str = "L") -> int:
+    """Return the depth ``L`` as an int, raising unless it is an integer >= ``minimum``."""
+    if isinstance(L, bool) or not isinstance(L, numbers.Integral):
+        if isinstance(L, numbers.Real) and float(L).is_integer():
+            L = int(L)
+        else:
+            raise TypeError(f"{name} (the depth) must be an integer, got {L!r}")
+    L = int(L)
+    if L < minimum:
+        raise ValueError(f"{name} (the depth) must be at least {minimum}, got {L}")
+    return L
+
+
+def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float, raising unless it is finite and > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def check_seed(seed) -> np.random.Generator:
+    """Return a numpy Generator from an int seed, a Generator, or None (fixed default seed 0)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng(0)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, a numpy Generator or None, got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def require_optimal(problem, what: str) -> None:
+    """Raise :class:`SolverError` unless the cvxpy ``problem`` was solved to optimality.
+
+    ``optimal_inaccurate`` is rejected too: the book only reports values the solver certified.
+    """
+    status = problem.status
+    if status != "optimal":
+        hint = ""
+        if status in ("infeasible", "infeasible_inaccurate"):
+            hint = " (the constraints cannot be met: check that the labels can be interpolated)"
+        elif status in ("unbounded", "unbounded_inaccurate"):
+            hint = " (the objective is unbounded)"
+        raise SolverError(f"{what}: the solver returned status '{status}', not 'optimal'{hint}")
