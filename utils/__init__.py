@@ -14,6 +14,7 @@ from .linear_closed_forms import *  # noqa: F401,F403
 from .linear_solvers import *  # noqa: F401,F403
 from .stairs import *  # noqa: F401,F403
 from .low_rank import *  # noqa: F401,F403
+from .low_rank_explorer import *  # noqa: F401,F403
 from .two_layer import *  # noqa: F401,F403
 from .two_layer_training import *  # noqa: F401,F403
 from .deep_relu_training import *  # noqa: F401,F403

@@ -70,7 +70,9 @@ def check_same_rows(X: np.ndarray, Y: np.ndarray, x_name: str = "X", y_name: str
 
 def check_depth(L, *, minimum: int = 2, name: str = "L") -> int:
     """Return the depth ``L`` as an int, raising unless it is an integer >= ``minimum``."""
-    if isinstance(L, bool) or not isinstance(L, numbers.Integral):
+    if isinstance(L, bool):
+        raise TypeError(f"{name} (the depth) must be an integer, got {L!r}")
+    if not isinstance(L, numbers.Integral):
         if isinstance(L, numbers.Real) and float(L).is_integer():
             L = int(L)
         else:

@@ -1,3 +1,482 @@
-"""(being written)"""
+"""Reference trainers for standard and parallel deep ReLU networks (min-norm interpolation).
 
-__all__: list[str] = []
+Two architectures (MATH.md sections 5 and 6), without biases, ReLU ``(z)_+ = max(z, 0)``:
+
+* ``"standard"``: weights ``[W1 (d, m1), W2 (m1, m2), ..., W_L (m_{L-1}, k)]``,
+  ``f(X) = (...((X W1)_+ W2)_+ ...)_+ W_L`` (a ReLU after every hidden layer).
+* ``"parallel"``: ``K`` branches, branch ``j`` a list ``[W1 (d, m1), ..., W_{L-2} (m_{L-3}, m_{L-2}),
+  w_{L-1} (m_{L-2},), w_L (k,)]`` with output ``phi(X; theta_j) w_L^T``, where
+  ``phi(X; theta) = (...((X W1)_+ W2)_+ ... w_{L-1})_+`` in R^n is the branch's single last hidden neuron
+  (MATH.md 6 [22]). For L = 3: ``phi = ((X W1)_+ w2)_+``; for L = 2: ``phi = (X w1)_+``.
+
+The trainer solves ``min penalty(weights) s.t. f(X) = Y`` with the augmented Lagrangian driver of
+:mod:`utils._optim` (L-BFGS inner solves) and analytic gradients (backpropagation written out in numpy; at
+the ReLU kink the subgradient ``1[z > 0]`` is used), from several seeded random starts.
+Penalties: ``"weight_decay"`` ``1/2 sum_l ||W_l||_F^2`` (summed over branches too), or ``"power"``
+``1/L sum_j sum_l ||W_{l,j}||_F^L`` (per branch j; for the standard architecture the whole network is one
+branch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._optim import augmented_lagrangian
+from ._validation import (SolverError, as_matrix, check_depth, check_positive, check_same_rows,
+                          check_seed)
+
+__all__ = [
+    "ReluFit",
+    "relu_network_forward",
+    "relu_network_penalty",
+    "relu_network_penalty_and_grad",
+    "relu_network_residual_and_vjp",
+    "random_relu_network",
+    "train_relu_network",
+]
+
+_ARCHITECTURES = ("standard", "parallel")
+_PENALTIES = ("weight_decay", "power")
+
+
+# --------------------------------------------------------------------------------------------------
+# internal representation: a list of arrays ("params")
+#   standard: [W1 (d, m1), ..., W_L (m_{L-1}, k)]
+#   parallel: [W1 (K, d, m1), ..., W_{L-2} (K, m_{L-3}, m_{L-2}), w_{L-1} (K, m_{L-2}), w_L (K, k)]
+#   (branches stacked along axis 0, so that all branches are computed with one matmul per layer)
+# --------------------------------------------------------------------------------------------------
+
+def _check_architecture(architecture: str) -> str:
+    if architecture not in _ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {_ARCHITECTURES}, got {architecture!r}")
+    return architecture
+
+
+def _check_penalty(penalty: str) -> str:
+    if penalty not in _PENALTIES:
+        raise ValueError(f"penalty must be one of {_PENALTIES}, got {penalty!r}")
+    return penalty
+
+
+def _to_params(weights, architecture: str) -> list[np.ndarray]:
+    """Validate public ``weights`` (see module docstring) and return the internal stacked params."""
+    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)) or len(weights) == 0:
+        raise TypeError("weights must be a non-empty list (of layer matrices, or of branches for 'parallel')")
+    if architecture == "standard":
+        params = [as_matrix(f"weights[{i}]", W) for i, W in enumerate(weights)]
+        if len(params) < 2:
+            raise ValueError("a standard network needs at least 2 weight matrices (L >= 2)")
+        for i in range(1, len(params)):
+            if params[i].shape[0] != params[i - 1].shape[1]:
+                raise ValueError(f"weights[{i}] has {params[i].shape[0]} rows but weights[{i - 1}] has "
+                                 f"{params[i - 1].shape[1]} columns: consecutive layers must match")
+        return params
+    branches = []
+    for j, br in enumerate(weights):
+        if isinstance(br, np.ndarray) or not isinstance(br, (list, tuple)) or len(br) < 2:
+            raise TypeError(f"weights[{j}] must be a branch: a list [W1, ..., w_(L-1), w_L] of >= 2 arrays")
+        mats = [as_matrix(f"weights[{j}][{i}]", W) for i, W in enumerate(br[:-2])]
+        vecs = [np.asarray(v, dtype=float) for v in br[-2:]]
+        for i, v in zip((len(br) - 2, len(br) - 1), vecs):
+            if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
+                raise ValueError(f"weights[{j}][{i}] must be a finite non-empty 1-D array, got shape {v.shape}")
+        layers = mats + vecs
+        dims_in = [a.shape[0] for a in layers[:-1]]
+        dims_out = [br0.shape[1] for br0 in mats]
+        for i in range(1, len(layers) - 1):
+            if dims_in[i] != dims_out[i - 1]:
+                raise ValueError(f"weights[{j}][{i}] has {dims_in[i]} rows but the previous layer has "
+                                 f"{dims_out[i - 1]} outputs")
+        branches.append(layers)
+    shapes = [[a.shape for a in br] for br in branches]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError("all branches of a parallel network must have the same layer shapes")
+    return [np.stack([br[i] for br in branches]) for i in range(len(branches[0]))]
+
+
+def _from_params(params: list[np.ndarray], architecture: str) -> list:
+    if architecture == "standard":
+        return [p.copy() for p in params]
+    K = params[0].shape[0]
+    return [[p[j].copy() for p in params] for j in range(K)]
+
+
+def _forward(X: np.ndarray, params: list[np.ndarray], architecture: str):
+    """Forward pass; returns (output (n, k), cache for the backward pass)."""
+    if architecture == "standard":
+        Zs, Hs = [], [X]
+        for W in params[:-1]:
+            Z = Hs[-1] @ W
+            Zs.append(Z)
+            Hs.append(np.maximum(Z, 0.0))
+        return Hs[-1] @ params[-1], (Zs, Hs)
+    mats, w_last, w_out = params[:-2], params[-2], params[-1]
+    Zs, Hs = [], [X]
+    for W in mats:  # (K, m_prev, m): X (n, d) @ (K, d, m) broadcasts to (K, n, m)
+        Z = Hs[-1] @ W
+        Zs.append(Z)
+        Hs.append(np.maximum(Z, 0.0))
+    if mats:
+        z = np.einsum("bnm,bm->bn", Hs[-1], w_last)
+    else:
+        z = np.einsum("nd,bd->bn", X, w_last)
+    phi = np.maximum(z, 0.0)
+    return np.einsum("bn,bk->nk", phi, w_out), (Zs, Hs, z, phi)
+
+
+def _backward(V: np.ndarray, params: list[np.ndarray], cache, architecture: str) -> list[np.ndarray]:
+    """``J^T V`` for the output map, V of shape (n, k); returns gradients shaped like ``params``."""
+    grads = [None] * len(params)
+    if architecture == "standard":
+        Zs, Hs = cache
+        G = V
+        grads[-1] = Hs[-1].T @ G
+        G = G @ params[-1].T
+        for l in range(len(params) - 2, -1, -1):
+            G = G * (Zs[l] > 0)
+            grads[l] = Hs[l].T @ G
+            if l > 0:
+                G = G @ params[l].T
+        return grads
+    Zs, Hs, z, phi = cache
+    mats, w_last, w_out = params[:-2], params[-2], params[-1]
+    grads[-1] = np.einsum("bn,nk->bk", phi, V)
+    gz = np.einsum("nk,bk->bn", V, w_out) * (z > 0)
+    if not mats:
+        grads[-2] = np.einsum("nd,bn->bd", Hs[0], gz)
+        return grads
+    grads[-2] = np.einsum("bnm,bn->bm", Hs[-1], gz)
+    G = gz[:, :, None] * w_last[:, None, :]
+    for l in range(len(mats) - 1, -1, -1):
+        G = G * (Zs[l] > 0)
+        grads[l] = (Hs[0].T @ G) if l == 0 else np.swapaxes(Hs[l], 1, 2) @ G
+        if l > 0:
+            G = G @ np.swapaxes(mats[l], 1, 2)
+    return grads
+
+
+def _penalty(params: list[np.ndarray], architecture: str, penalty: str, L: int):
+    """(value, gradients) of the penalty on internal params."""
+    if penalty == "weight_decay":
+        return 0.5 * sum(float(np.sum(p * p)) for p in params), [p.copy() for p in params]
+    value, grads = 0.0, []
+    for p in params:
+        if architecture == "standard":
+            nrm = float(np.linalg.norm(p))
+            value += nrm ** L / L
+            grads.append(nrm ** (L - 2) * p)
+        else:
+            axes = tuple(range(1, p.ndim))
+            nrm = np.sqrt(np.sum(p * p, axis=axes))  # one norm per branch
+            value += float(np.sum(nrm ** L)) / L
+            grads.append((nrm ** (L - 2)).reshape((-1,) + (1,) * (p.ndim - 1)) * p)
+    return value, grads
+
+
+def _depth(params: list[np.ndarray], architecture: str) -> int:
+    return len(params)  # standard: L matrices; parallel: (L - 2) matrices + w_{L-1} + w_L
+
+
+# --------------------------------------------------------------------------------------------------
+# public functions on networks
+# --------------------------------------------------------------------------------------------------
+
+def relu_network_forward(X, weights, architecture: str = "standard") -> np.ndarray:
+    """Output of a standard or parallel ReLU network on the data (MATH.md 5 [17], 6 [22]).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    weights : list
+        ``"standard"``: ``[W1 (d, m1), ..., W_L (m_{L-1}, k)]``. ``"parallel"``: a list of K branches, each
+        ``[W1 (d, m1), ..., W_{L-2}, w_{L-1} (m_{L-2},), w_L (k,)]`` (see the module docstring).
+    architecture : {"standard", "parallel"}
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+        ``(...((X W1)_+ W2)_+ ...)_+ W_L`` or ``sum_j phi(X; theta_j) w_{L,j}^T``.
+    """
+    architecture = _check_architecture(architecture)
+    X = as_matrix("X", X)
+    params = _to_params(weights, architecture)
+    if params[0].shape[-2] != X.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} columns but the first layer expects {params[0].shape[-2]} inputs")
+    return _forward(X, params, architecture)[0]
+
+
+def relu_network_penalty_and_grad(weights, architecture: str = "standard", penalty: str = "weight_decay"):
+    """Penalty of a network and its gradient with respect to every weight.
+
+    ``"weight_decay"``: ``1/2 sum_l ||W_l||_F^2`` (over all branches); ``"power"``:
+    ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22]; the standard network counts as one branch).
+    Gradients: ``W`` and ``||W||_F^{L-2} W``.
+
+    Returns
+    -------
+    (float, list)
+        The value and the gradients, in the same nested-list structure as ``weights``.
+    """
+    architecture, penalty = _check_architecture(architecture), _check_penalty(penalty)
+    params = _to_params(weights, architecture)
+    value, grads = _penalty(params, architecture, penalty, _depth(params, architecture))
+    return value, _from_params(grads, architecture)
+
+
+def relu_network_penalty(weights, architecture: str = "standard", penalty: str = "weight_decay") -> float:
+    """Penalty of a network: ``1/2 sum ||W||_F^2`` or ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22])."""
+    return relu_network_penalty_and_grad(weights, architecture, penalty)[0]
+
+
+def relu_network_residual_and_vjp(X, Y, weights, architecture: str = "standard"):
+    """Interpolation residual ``R = f(X) - Y`` and the map ``V -> J^T V`` (backpropagation).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    Y : array_like, shape (n, k) or (n,)
+    weights : list
+        As in :func:`relu_network_forward`.
+    architecture : {"standard", "parallel"}
+
+    Returns
+    -------
+    R : ndarray, shape (n, k)
+    vjp : callable
+        ``vjp(V)`` with V of shape (n, k) returns the gradient of ``sum(V * R)`` with respect to the weights,
+        in the nested-list structure of ``weights`` (ReLU subgradient ``1[z > 0]`` at kinks).
+    """
+    architecture = _check_architecture(architecture)
+    X = as_matrix("X", X)
+    Y = as_matrix("Y", Y, allow_vector=True)
+    check_same_rows(X, Y)
+    params = _to_params(weights, architecture)
+    out, cache = _forward(X, params, architecture)
+    if out.shape != Y.shape:
+        raise ValueError(f"the network outputs shape {out.shape} but Y has shape {Y.shape}")
+
+    def vjp(V):
+        V = np.asarray(V, dtype=float).reshape(out.shape)
+        return _from_params(_backward(V, params, cache, architecture), architecture)
+
+    return out - Y, vjp
+
+
+def _shapes(d: int, k: int, L: int, architecture: str, widths: list[int], K: int):
+    if architecture == "standard":
+        dims = [d] + widths + [k]
+        return [(dims[i], dims[i + 1]) for i in range(L)]
+    dims = [d] + widths
+    shapes = [(K, dims[i], dims[i + 1]) for i in range(L - 2)]
+    return shapes + [(K, dims[-1]), (K, k)]
+
+
+def _widths(width, L: int, architecture: str, default: int) -> list[int]:
+    n_hidden = L - 1 if architecture == "standard" else L - 2
+    if width is None:
+        return [default] * n_hidden
+    if np.isscalar(width):
+        width = [width] * n_hidden
+    width = list(width)
+    if len(width) != n_hidden:
+        raise ValueError(f"width must be an int or a list of {n_hidden} hidden widths for a {architecture} "
+                         f"network of depth {L}, got {len(width)}")
+    for w in width:
+        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
+            raise ValueError(f"every width must be a positive integer, got {w!r}")
+    return [int(w) for w in width]
+
+
+def _random_params(rng, X, Y, L, architecture, widths, K):
+    """Gaussian (1/fan_in) weights, rescaled so that the output has the norm of Y, balanced over layers."""
+    d, k = X.shape[1], Y.shape[1]
+    shapes = _shapes(d, k, L, architecture, widths, K)
+    if architecture == "standard":
+        fan_in = [s[0] for s in shapes]
+    else:  # matrices (K, a, b): a inputs; w_{L-1} (K, m): m inputs; w_L (K, k): one input (phi)
+        fan_in = [s[1] for s in shapes[:-2]] + [shapes[-2][1], 1]
+    for _ in range(20):
+        params = [rng.standard_normal(s) / np.sqrt(f) for s, f in zip(shapes, fan_in)]
+        out = _forward(X, params, architecture)[0]
+        nrm = np.linalg.norm(out)
+        if nrm > 1e-8:
+            scale = (np.linalg.norm(Y) / nrm) ** (1.0 / L) if np.linalg.norm(Y) > 0 else 1e-2
+            return [p * scale for p in params]
+    return params
+
+
+def random_relu_network(X, Y, L: int, *, architecture: str = "standard", width=None, n_branches=None, seed=0):
+    """A random network of the trainer's initialisation, with outputs of the same norm as Y.
+
+    Shapes as in :func:`relu_network_forward`. ``width``: an int or a list of hidden widths
+    (L - 1 of them for "standard", L - 2 for "parallel"); ``n_branches``: K for "parallel".
+    """
+    architecture = _check_architecture(architecture)
+    X, Y, L, widths, K = _check_training_input(X, Y, L, architecture, width, n_branches)
+    return _from_params(_random_params(check_seed(seed), X, Y, L, architecture, widths, K), architecture)
+
+
+def _check_training_input(X, Y, L, architecture, width, n_branches):
+    X = as_matrix("X", X)
+    Y = as_matrix("Y", Y, allow_vector=True)
+    check_same_rows(X, Y)
+    L = check_depth(L, minimum=2)
+    n, k = Y.shape
+    widths = _widths(width, L, architecture, default=n * k + 1 if architecture == "standard" else n + 1)
+    if architecture == "parallel":
+        K = n * k + 1 if n_branches is None else n_branches
+        if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+            raise ValueError(f"n_branches must be a positive integer, got {n_branches!r}")
+    else:
+        if n_branches is not None:
+            raise ValueError("n_branches applies to architecture='parallel' only")
+        K = 1
+    return X, Y, L, widths, int(K)
+
+
+def _check_interpolable(X: np.ndarray, Y: np.ndarray) -> None:
+    """Necessary condition: networks without biases are positively homogeneous in the input, so a zero row
+    of X needs a zero label, and rows with x_i = s x_j (s > 0) need y_i = s y_j."""
+    nx = np.linalg.norm(X, axis=1)
+    scale = max(1.0, float(np.abs(Y).max()))
+    for i in range(X.shape[0]):
+        if nx[i] == 0:
+            if np.abs(Y[i]).max() > 1e-12 * scale:
+                raise ValueError(f"X row {i} is zero but its label is not: no interpolating ReLU network "
+                                 "(without biases) exists")
+            continue
+        for j in range(i):
+            if nx[j] == 0:
+                continue
+            s = nx[i] / nx[j]
+            if np.allclose(X[i], s * X[j], rtol=0, atol=1e-12 * nx[i]) and not np.allclose(
+                    Y[i], s * Y[j], rtol=0, atol=1e-9 * scale):
+                raise ValueError(f"X rows {j} and {i} point in the same direction (x_{i} = {s:.6g} x_{j}) but "
+                                 f"y_{i} != {s:.6g} y_{j}: no interpolating ReLU network (without biases) exists")
+
+
+@dataclass
+class ReluFit:
+    """Outcome of :func:`train_relu_network`.
+
+    Attributes
+    ----------
+    objective : float
+        Best penalty among the starts that interpolate (residual <= feasibility tolerance).
+    objectives : ndarray, shape (n_starts,)
+        Penalty reached by every start; ``nan`` for starts that did not interpolate.
+    weights : list
+        Weights of the best start (structure as in :func:`relu_network_forward`).
+    residual : float
+        ``max |f(X) - Y|`` of the best start.
+    converged : bool
+        Whether the best start met the target ``tol`` and its last inner solve stopped on its own.
+    residuals : ndarray, shape (n_starts,)
+        ``max |f(X) - Y|`` of every start.
+    architecture, penalty : str
+    L : int
+    """
+
+    objective: float
+    objectives: np.ndarray
+    weights: list
+    residual: float
+    converged: bool
+    residuals: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    architecture: str = "standard"
+    penalty: str = "weight_decay"
+    L: int = 3
+
+
+def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n_branches=None,
+                       penalty: str = "weight_decay", n_starts: int = 5, seed=0, tol: float = 1e-8,
+                       feasibility_tol: float = 1e-6, max_outer: int = 60, max_inner: int = 3000) -> ReluFit:
+    """Min-norm interpolation with a standard or parallel ReLU network, from several random starts.
+
+    Solves ``min penalty(weights) s.t. f(X) = Y`` (MATH.md 5 [17] for L = 3 standard with weight decay,
+    6 [22] for parallel with the power penalty) by the augmented Lagrangian method with L-BFGS inner solves
+    (:func:`utils._optim.augmented_lagrangian`) and analytic gradients. Non-convex: the result is an upper
+    bound on the optimal value (the best of ``n_starts`` local solutions).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    Y : array_like, shape (n, k) or (n,)
+    L : int
+        Depth (number of weight layers), >= 2.
+    architecture : {"standard", "parallel"}
+    width : int or list of int, optional
+        Hidden widths: L - 1 of them (standard; default n k + 1 each) or L - 2 (parallel, per branch;
+        default n + 1 each).
+    n_branches : int, optional
+        Number of branches K (parallel only; default n k + 1, the Caratheodory bound of MATH.md 6).
+    penalty : {"weight_decay", "power"}
+    n_starts : int
+        Random starts (seeded, reproducible).
+    seed : int, numpy Generator or None
+    tol : float
+        Target for ``max |f(X) - Y|`` in the augmented Lagrangian.
+    feasibility_tol : float
+        A start counts as interpolating when ``max |f(X) - Y| <= feasibility_tol``.
+    max_outer, max_inner : int
+        Augmented-Lagrangian outer iterations and L-BFGS iterations per inner solve.
+
+    Returns
+    -------
+    ReluFit
+
+    Raises
+    ------
+    ValueError
+        Bad input, or labels that no ReLU network without biases can interpolate (zero rows of X with
+        non-zero labels; rows of X pointing in the same direction with labels not scaled alike).
+    SolverError
+        When no start interpolates.
+    """
+    architecture, penalty = _check_architecture(architecture), _check_penalty(penalty)
+    X, Y, L, widths, K = _check_training_input(X, Y, L, architecture, width, n_branches)
+    if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
+        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}")
+    tol = check_positive("tol", tol)
+    feasibility_tol = check_positive("feasibility_tol", feasibility_tol)
+    _check_interpolable(X, Y)
+    rng = check_seed(seed)
+
+    shapes = _shapes(X.shape[1], Y.shape[1], L, architecture, widths, K)
+    sizes = [int(np.prod(s)) for s in shapes]
+    splits = np.cumsum(sizes)[:-1]
+
+    def unflat(x):
+        return [a.reshape(s) for a, s in zip(np.split(x, splits), shapes)]
+
+    def flat(arrs):
+        return np.concatenate([a.ravel() for a in arrs])
+
+    def objective(x):
+        f, g = _penalty(unflat(x), architecture, penalty, L)
+        return f, flat(g)
+
+    def constraint(x):
+        params = unflat(x)
+        out, cache = _forward(X, params, architecture)
+        return out - Y, lambda V: flat(_backward(V, params, cache, architecture))
+
+    results = []
+    for _ in range(int(n_starts)):
+        x0 = flat(_random_params(rng, X, Y, L, architecture, widths, K))
+        results.append(augmented_lagrangian(objective, constraint, x0, tol=tol, max_outer=max_outer,
+                                            max_inner=max_inner))
+    residuals = np.array([r.residual for r in results])
+    objectives = np.array([r.fun if r.residual <= feasibility_tol else np.nan for r in results])
+    feasible = [r for r in results if r.residual <= feasibility_tol]
+    if not feasible:
+        raise SolverError(f"train_relu_network: none of the {n_starts} starts interpolates the data "
+                          f"(smallest max |f(X) - Y| = {residuals.min():.3g} > {feasibility_tol:g}); try more "
+                          "starts, a larger width or more branches")
+    best = min(feasible, key=lambda r: r.fun)
+    return ReluFit(objective=float(best.fun), objectives=objectives,
+                   weights=_from_params(unflat(best.x), architecture), residual=float(best.residual),
+                   converged=bool(best.converged), residuals=residuals, architecture=architecture,
+                   penalty=penalty, L=L)

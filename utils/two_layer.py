@@ -1,3 +1,500 @@
-"""(being written)"""
+"""Two-layer ReLU networks as convex programs (MATH.md section 1; Pilanci & Ergen 2020).
 
-__all__: list[str] = []
+For data ``X`` (n, d) and scalar labels ``y`` (n,), min-norm training of a two-layer ReLU network,
+``min 1/2 (||W1||_F^2 + ||w2||^2) s.t. (X W1)_+ w2 = y``, equals the second-order cone program
+
+    min  sum_i ||v_i||_2 + ||w_i||_2
+    s.t. sum_i D_i X (v_i - w_i) = y,   (2 D_i - I) X v_i >= 0,   (2 D_i - I) X w_i >= 0,
+
+over the activation patterns ``D_i = diag(1[X u >= 0])`` of the hyperplane arrangement of the rows of X.
+With squared loss and weight decay ``beta`` the constraint moves into the objective as
+``1/2 ||sum_i D_i X (v_i - w_i) - y||^2`` and the norms are multiplied by ``beta``.
+
+Patterns are stored as boolean arrays of shape (P, n): row i is the diagonal of ``D_i``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+
+from ._validation import SolverError, as_matrix, as_vector, check_positive, check_same_rows, check_seed
+
+__all__ = [
+    "hyperplane_patterns",
+    "arrangement_cells_2d",
+    "relu_gauge_constraints",
+    "two_layer_relu_convex",
+    "TwoLayerConvexResult",
+    "TwoLayerReluPath",
+    "gauge_relu_features",
+]
+
+_ANGLE_TOL = 1e-10
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Activation patterns
+# ----------------------------------------------------------------------------------------------------------
+def _row_space(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates ``Z = X V_r`` (n, r) of the rows in an orthonormal basis of the row space, and the
+    mask of rows that are zero up to the rank tolerance."""
+    _, s, vt = np.linalg.svd(X, full_matrices=False)
+    tol = (s[0] if s.size else 0.0) * max(X.shape) * np.finfo(float).eps
+    r = int(np.sum(s > tol))
+    Z = X @ vt[:r].T
+    zero_rows = np.linalg.norm(Z, axis=1) <= max(tol, np.finfo(float).tiny)
+    return Z, zero_rows
+
+
+def _canonical(patterns: np.ndarray, include_zero: bool) -> np.ndarray:
+    """Distinct rows in ascending lexicographic order (False < True), optionally without the all-False row."""
+    patterns = np.unique(np.asarray(patterns, dtype=bool), axis=0)
+    if not include_zero:
+        patterns = patterns[patterns.any(axis=1)]
+    return patterns
+
+
+def _cells_from_coordinates(Z: np.ndarray, zero_rows: np.ndarray):
+    """Critical angles, cell mid-angles and cell patterns of the arrangement of lines z_j^T u = 0 in R^2."""
+    nz = ~zero_rows
+    phi = np.arctan2(Z[nz, 1], Z[nz, 0])
+    crit = np.mod(np.concatenate([phi + np.pi / 2, phi - np.pi / 2]), 2 * np.pi)
+    crit = np.sort(crit)
+    if crit.size:
+        keep = np.concatenate([[True], np.diff(crit) > _ANGLE_TOL])
+        crit = crit[keep]
+        if crit.size > 1 and crit[-1] - crit[0] > 2 * np.pi - _ANGLE_TOL:
+            crit = crit[:-1]
+    if crit.size == 0:
+        mids = np.array([0.0])
+    else:
+        nxt = np.concatenate([crit[1:], [crit[0] + 2 * np.pi]])
+        mids = np.mod(0.5 * (crit + nxt), 2 * np.pi)
+    U = np.stack([np.cos(mids), np.sin(mids)])
+    patterns = (Z @ U >= 0).T
+    patterns[:, zero_rows] = True
+    return crit, mids, patterns
+
+
+def arrangement_cells_2d(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of the hyperplane arrangement of 2-D data, in angular order (for drawings).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, 2)
+        Data with two features; each non-zero row ``x_j`` defines the line ``x_j^T u = 0`` through the origin.
+
+    Returns
+    -------
+    critical_angles : ndarray, shape (c,)
+        Sorted distinct angles in [0, 2 pi) of the directions lying on some line (the cell boundaries).
+    mid_angles : ndarray, shape (c,)
+        One angle inside each open cell (the midpoint between consecutive critical angles).
+    patterns : ndarray of bool, shape (c, n)
+        ``1[X u >= 0]`` for ``u = (cos, sin)`` of each mid-angle (including the all-False cell, if any).
+    """
+    X = as_matrix("X", X)
+    if X.shape[1] != 2:
+        raise ValueError(f"arrangement_cells_2d needs 2 features (d = 2), got X with shape {X.shape}")
+    zero_rows = np.linalg.norm(X, axis=1) <= np.finfo(float).eps * max(1.0, np.abs(X).max()) * 2
+    return _cells_from_coordinates(X, zero_rows)
+
+
+def hyperplane_patterns(X, method: str = "exact", n_samples: int | None = None, seed=None, *,
+                        include_zero: bool = False) -> np.ndarray:
+    """Distinct activation patterns ``1[X u >= 0]`` of the hyperplane arrangement of the rows of X.
+
+    The patterns are those of the *open cells* of the arrangement (directions ``u`` on no hyperplane
+    ``x_j^T u = 0`` of a non-zero row); a zero row is active for every ``u``. Patterns realised only on the
+    hyperplanes themselves are not listed: their cones in the convex program are faces of the cone of an
+    adjacent cell, so they add nothing (MATH.md section 1). Random Gaussian gates find exactly these cells
+    with probability one, so ``"sample"`` with enough gates returns the same array as ``"exact"``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Data, one sample per row.
+    method : {"exact", "sample"}
+        ``"exact"`` enumerates every cell and needs rank(X) <= 2 (e.g. 1-D inputs with a bias column): the
+        rows are projected onto the 2-D row space and one direction is taken inside each angular sector between
+        consecutive critical directions. ``"sample"`` keeps the distinct patterns of ``n_samples`` gates
+        ``u ~ N(0, I_d)``.
+    n_samples : int, optional
+        Number of random gates (required for ``"sample"``).
+    seed : int, numpy Generator or None
+        Seed of the gates (None means the fixed seed 0).
+    include_zero : bool, default False
+        Keep the all-inactive pattern when it occurs. It contributes nothing to the network (its neurons
+        output zero), so it is dropped by default.
+
+    Returns
+    -------
+    ndarray of bool, shape (P, n)
+        One row per distinct pattern (row i is the diagonal of ``D_i``), in ascending lexicographic order
+        (False < True, column 0 most significant), so equal sets give equal arrays.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, a missing ``n_samples``, or ``"exact"`` with rank(X) > 2.
+    """
+    X = as_matrix("X", X)
+    if method not in ("exact", "sample"):
+        raise ValueError(f"method must be 'exact' or 'sample', got {method!r}")
+    Z, zero_rows = _row_space(X)
+    if method == "exact":
+        r = Z.shape[1]
+        if r > 2:
+            raise ValueError(
+                f"exact enumeration of activation patterns needs rank(X) <= 2, but rank(X) = {r}; "
+                "use method='sample' with n_samples (sampled patterns only give an upper bound)")
+        if r == 0:
+            patterns = np.ones((1, X.shape[0]), dtype=bool)
+        elif r == 1:
+            patterns = np.stack([(s * Z[:, 0] > 0) | zero_rows for s in (1.0, -1.0)])
+        else:
+            patterns = _cells_from_coordinates(Z, zero_rows)[2]
+        return _canonical(patterns, include_zero)
+    if n_samples is None:
+        raise ValueError("method='sample' needs n_samples, the number of random gates to draw")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    rng = check_seed(seed)
+    found = []
+    n, d = X.shape
+    for start in range(0, int(n_samples), 20000):
+        G = rng.standard_normal((d, min(20000, int(n_samples) - start)))
+        block = (X @ G >= 0).T
+        block[:, zero_rows] = True
+        found.append(np.unique(block, axis=0))
+    return _canonical(np.concatenate(found), include_zero)
+
+
+def _check_patterns(patterns, n: int) -> np.ndarray:
+    """Validate a user-given pattern array and return it as bool (P, n)."""
+    if isinstance(patterns, (str, bytes)):
+        raise TypeError(f"patterns must be an array of 0/1 values of shape (P, n), got {patterns!r}")
+    arr = np.asarray(patterns)
+    if arr.ndim == 1 and arr.size == n:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] == 0:
+        raise ValueError(f"patterns must have shape (P, n) with P >= 1 and n = {n}, got shape {arr.shape}")
+    if arr.dtype != bool:
+        try:
+            vals = arr.astype(float)
+        except (TypeError, ValueError):
+            raise TypeError("patterns must contain only 0/1 or boolean values") from None
+        if not np.all((vals == 0) | (vals == 1)):
+            raise ValueError("patterns must contain only 0/1 or boolean values")
+        arr = vals.astype(bool)
+    return arr
+
+
+def _resolve_patterns(X: np.ndarray, patterns) -> np.ndarray:
+    if patterns is None or (isinstance(patterns, str) and patterns == "exact"):
+        r = _row_space(X)[0].shape[1]
+        if r > 2:
+            raise ValueError(
+                f"rank(X) = {r} > 2: the patterns cannot be enumerated exactly; pass patterns explicitly, "
+                "e.g. patterns=hyperplane_patterns(X, 'sample', n_samples=..., seed=...) (an upper bound)")
+        return hyperplane_patterns(X, "exact")
+    return _check_patterns(patterns, X.shape[0])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The convex program
+# ----------------------------------------------------------------------------------------------------------
+def _relu_parts(X: np.ndarray, patterns: np.ndarray):
+    """Variables V, W (d, P), fitted values (n,), group penalty and cone constraints (no validation)."""
+    n, d = X.shape
+    P = patterns.shape[0]
+    Dm = patterns.T.astype(float)          # (n, P): column i is the diagonal of D_i
+    S = 2.0 * Dm - 1.0                     # (n, P): diagonal of 2 D_i - I
+    V = cp.Variable((d, P), name="v")
+    W = cp.Variable((d, P), name="w")
+    fit = cp.sum(cp.multiply(Dm, X @ (V - W)), axis=1)
+    penalty = cp.sum(cp.norm(V, 2, axis=0)) + cp.sum(cp.norm(W, 2, axis=0))
+    cones = [cp.multiply(S, X @ V) >= 0, cp.multiply(S, X @ W) >= 0]
+    return V, W, fit, penalty, cones
+
+
+def relu_gauge_constraints(X, patterns, target_expr):
+    """The gauge ``gamma_C(target)`` of MATH.md section 1 as cvxpy pieces, to embed in a larger program.
+
+    ``gamma_C(z) = min sum_i ||v_i|| + ||w_i||  s.t.  sum_i D_i X (v_i - w_i) = z,  (2 D_i - I) X v_i >= 0,
+    (2 D_i - I) X w_i >= 0``, where C is the absolutely convex hull of ``{(X u)_+ : ||u|| <= 1}``. Minimising
+    ``objective_expr`` subject to ``constraints`` (plus your own) gives the gauge of ``target_expr``; several
+    gauges (each with its own call, hence its own variables) can be summed in one SOCP.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Data.
+    patterns : array_like of bool, shape (P, n)
+        Activation patterns, e.g. from :func:`hyperplane_patterns` (row i is the diagonal of ``D_i``).
+    target_expr : cvxpy expression or array_like, shape (n,)
+        The vector z whose gauge is wanted (may contain cvxpy variables).
+
+    Returns
+    -------
+    objective_expr : cvxpy expression
+        ``sum_i ||v_i||_2 + ||w_i||_2`` (convex, scalar).
+    constraints : list of cvxpy constraints
+        The interpolation equality and the 2 cone constraints.
+    variables : tuple (V, W)
+        cvxpy variables of shape (d, P); column i holds ``v_i`` (resp. ``w_i``).
+    """
+    X = as_matrix("X", X)
+    patterns = _check_patterns(patterns, X.shape[0])
+    if not isinstance(target_expr, cp.Expression):
+        target_expr = as_vector("target_expr", target_expr)
+    if tuple(target_expr.shape) not in ((X.shape[0],), (X.shape[0], 1)):
+        raise ValueError(f"target_expr must have shape ({X.shape[0]},), got {target_expr.shape}")
+    V, W, fit, penalty, cones = _relu_parts(X, patterns)
+    target = cp.reshape(target_expr, (X.shape[0],), order="F") if len(target_expr.shape) == 2 else target_expr
+    return penalty, [fit == target] + cones, (V, W)
+
+
+@dataclass
+class TwoLayerConvexResult:
+    """Solution of the convex program of a two-layer ReLU network (MATH.md section 1).
+
+    Attributes
+    ----------
+    value : float
+        Optimal value: ``sum ||v_i|| + ||w_i||`` (min-norm) or ``1/2 ||fit - y||^2 + beta sum(...)``.
+    v, w : ndarray, shape (P, d)
+        The blocks ``v_i`` and ``w_i``, one row per pattern.
+    patterns : ndarray of bool, shape (P, n)
+        The patterns used (row i is the diagonal of ``D_i``).
+    status : str
+        The cvxpy status ("optimal").
+    beta : float or None
+        Weight-decay strength (None for min-norm interpolation).
+    fitted : ndarray, shape (n,)
+        ``sum_i D_i X (v_i - w_i)``, the network's output on the data.
+    """
+
+    value: float
+    v: np.ndarray
+    w: np.ndarray
+    patterns: np.ndarray
+    status: str
+    beta: float | None = None
+    fitted: np.ndarray = field(default=None, repr=False)
+    _X: np.ndarray = field(default=None, repr=False)
+
+    def network(self, tol: float = 1e-6, prune: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Rebuild the two-layer ReLU network ``x -> (x^T W1)_+ w2`` from the blocks (MATH.md section 1).
+
+        Each block with norm above ``tol * (largest block norm)`` gives one neuron: ``v_i / sqrt(||v_i||)`` with
+        output weight ``+sqrt(||v_i||)``, and ``w_i / sqrt(||w_i||)`` with ``-sqrt(||w_i||)``; its weight-decay
+        cost ``1/2 (||W1||_F^2 + ||w2||^2)`` is ``sum ||v_i|| + ||w_i||``. The neuron magnitudes are then
+        corrected by a least-squares step (of the size of the solver tolerance) so that the network reproduces
+        ``fitted`` to rounding error despite the dropped blocks and the solver's small cone violations.
+
+        With ``prune=True`` neurons are removed without changing the output or the cost (Caratheodory): while
+        the columns ``(sign_j (X u_j)_+, 1)`` of the unit-norm neurons are linearly dependent, move along a null
+        vector until a magnitude hits zero. At most n + 1 neurons remain.
+
+        Returns
+        -------
+        W1 : ndarray, shape (d, m)
+        w2 : ndarray, shape (m,)
+        """
+        tol = check_positive("tol", tol, allow_zero=True)
+        if not isinstance(prune, (bool, np.bool_)):
+            raise TypeError(f"prune must be True or False, got {prune!r}")
+        blocks = np.concatenate([self.v, self.w])
+        signs = np.concatenate([np.ones(len(self.v)), -np.ones(len(self.w))])
+        norms = np.linalg.norm(blocks, axis=1)
+        keep = norms > tol * max(norms.max(initial=0.0), np.finfo(float).tiny)
+        U, s, c = blocks[keep] / norms[keep, None], signs[keep], norms[keep]
+        X = self._X
+        F = np.maximum(X @ U.T, 0.0) * s            # (n, m): signed features of the unit neurons
+        if prune:
+            while c.size > 1:
+                A = np.vstack([F, np.ones(c.size)])
+                _, sv, vt = np.linalg.svd(A)
+                rank = int(np.sum(sv > 1e-10 * sv[0]))
+                if rank >= c.size:
+                    break
+                lam = vt[-1]
+                if lam.max() <= 0:
+                    lam = -lam
+                pos = lam > 0
+                step = np.min(c[pos] / lam[pos])
+                c = c - step * lam
+                alive = c > 1e-14 * c.max()
+                U, s, c, F = U[alive], s[alive], c[alive], F[:, alive]
+        if c.size:
+            c = c + np.linalg.lstsq(F, self.fitted - F @ c, rcond=None)[0]
+            ok = c > 0
+            U, s, c = U[ok], s[ok], c[ok]
+        root = np.sqrt(c)
+        return (U * root[:, None]).T, s * root
+
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons of :meth:`network` with the default tolerance (non-zero blocks)."""
+        return int(self.network()[1].size)
+
+    def predict(self, X_new, tol: float = 1e-6) -> np.ndarray:
+        """Output ``(X_new W1)_+ w2`` of the rebuilt network, shape (n_new,)."""
+        W1, w2 = self.network(tol)
+        X_new = as_matrix("X_new", X_new)
+        if X_new.shape[1] != W1.shape[0]:
+            raise ValueError(f"X_new must have {W1.shape[0]} columns, got shape {X_new.shape}")
+        return np.maximum(X_new @ W1, 0.0) @ w2
+
+
+def _validate_data(X, y):
+    X = as_matrix("X", X)
+    y = as_vector("y", y)
+    check_same_rows(X, y[:, None], "X", "y")
+    return X, y
+
+
+def _check_interpolable(X: np.ndarray, y: np.ndarray, patterns: np.ndarray) -> None:
+    """Raise ValueError when y is outside the span of the columns of [D_1 X, ..., D_P X]."""
+    M = np.concatenate([p[:, None] * X for p in patterns], axis=1)
+    coef, *_ = np.linalg.lstsq(M, y, rcond=None)
+    if np.linalg.norm(M @ coef - y) > 1e-8 * max(1.0, np.linalg.norm(y)):
+        raise ValueError(_infeasible_message(patterns))
+
+
+def _infeasible_message(patterns: np.ndarray) -> str:
+    return (f"the labels cannot be interpolated by a two-layer ReLU network using these {len(patterns)} "
+            "activation patterns (no interpolating network exists with them): use beta > 0 for a fit, or more "
+            "patterns")
+
+
+def _solve(problem: cp.Problem, solver: str, **kwargs) -> None:
+    try:
+        problem.solve(solver=solver, **kwargs)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"two-layer ReLU convex program: solver {solver} failed ({exc})") from None
+
+
+def _result(problem, X, V, W, fit, patterns, beta, what) -> TwoLayerConvexResult:
+    if problem.status != "optimal":
+        if beta is None and problem.status in ("infeasible", "infeasible_inaccurate"):
+            raise ValueError(_infeasible_message(patterns))
+        raise SolverError(f"{what}: the solver returned status '{problem.status}', not 'optimal'")
+    return TwoLayerConvexResult(value=float(problem.value), v=np.array(V.value.T), w=np.array(W.value.T),
+                                patterns=patterns, status=problem.status, beta=beta,
+                                fitted=np.asarray(fit.value, dtype=float).ravel(), _X=X)
+
+
+def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABEL") -> TwoLayerConvexResult:
+    """Solve the convex program equivalent to training a two-layer ReLU network (MATH.md section 1).
+
+    ``beta is None``: min-norm interpolation, ``min sum_i ||v_i|| + ||w_i||  s.t.  sum_i D_i X (v_i - w_i) = y``
+    with the cone constraints ``(2 D_i - I) X v_i >= 0``, ``(2 D_i - I) X w_i >= 0``; its value equals
+    ``min 1/2 (||W1||_F^2 + ||w2||^2) s.t. (X W1)_+ w2 = y`` when the patterns are all of them.
+    ``beta > 0``: ``min 1/2 ||sum_i D_i X (v_i - w_i) - y||^2 + beta sum_i (||v_i|| + ||w_i||)``, equal to
+    ``min 1/2 ||(X W1)_+ w2 - y||^2 + beta/2 (||W1||_F^2 + ||w2||^2)``.
+    With a subset of the patterns (e.g. sampled) the value is an upper bound.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+        Scalar labels (k = 1).
+    patterns : None, "exact" or array_like of bool, shape (P, n)
+        None/"exact": all patterns, enumerated exactly (needs rank(X) <= 2, else a ValueError asks for them).
+    beta : float > 0 or None
+    solver : str
+        cvxpy solver name (default Clarabel).
+
+    Returns
+    -------
+    TwoLayerConvexResult
+
+    Raises
+    ------
+    ValueError
+        Bad input, or (min-norm) labels that no network with these patterns interpolates.
+    SolverError
+        The solver did not certify an optimal solution.
+    """
+    X, y = _validate_data(X, y)
+    patterns = _resolve_patterns(X, patterns)
+    if beta is not None:
+        beta = check_positive("beta", beta)
+    V, W, fit, penalty, cones = _relu_parts(X, patterns)
+    if beta is None:
+        _check_interpolable(X, y, patterns)
+        problem = cp.Problem(cp.Minimize(penalty), [fit == y] + cones)
+    else:
+        problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - y) + beta * penalty), cones)
+    _solve(problem, solver)
+    return _result(problem, X, V, W, fit, patterns, beta, "two-layer ReLU convex program")
+
+
+class TwoLayerReluPath:
+    """The weight-decay program of :func:`two_layer_relu_convex`, compiled once for a path of ``beta`` values.
+
+    ``beta`` is a cvxpy ``Parameter``, so :meth:`solve` skips the canonicalisation that dominates a cold solve.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    patterns : None, "exact" or array_like of bool, shape (P, n)
+    solver : str
+
+    Examples
+    --------
+    >>> path = TwoLayerReluPath(X, y)                      # doctest: +SKIP
+    >>> [path.solve(b).value for b in (0.1, 0.01)]          # doctest: +SKIP
+    """
+
+    def __init__(self, X, y, patterns=None, solver: str = "CLARABEL"):
+        X, y = _validate_data(X, y)
+        self.X, self.y = X, y
+        self.patterns = _resolve_patterns(X, patterns)
+        self.solver = solver
+        self._beta = cp.Parameter(nonneg=True, name="beta")
+        self._V, self._W, self._fit, penalty, cones = _relu_parts(X, self.patterns)
+        objective = 0.5 * cp.sum_squares(self._fit - y) + self._beta * penalty
+        self.problem = cp.Problem(cp.Minimize(objective), cones)
+
+    def solve(self, beta: float) -> TwoLayerConvexResult:
+        """Solve at weight decay ``beta > 0`` (reusing the compiled problem)."""
+        self._beta.value = check_positive("beta", beta)
+        _solve(self.problem, self.solver)
+        return _result(self.problem, self.X, self._V, self._W, self._fit, self.patterns, self._beta.value,
+                       "two-layer ReLU convex program (beta path)")
+
+
+def gauge_relu_features(X, z, patterns=None, solver: str = "CLARABEL") -> float:
+    """The gauge ``gamma_C(z)`` of ``C = {(X W1)_+ w2 : ||W1||_F <= 1, ||w2|| <= 1}`` (MATH.md section 1).
+
+    It is the min-norm value of :func:`two_layer_relu_convex` with labels ``z``; ``+inf`` when no network with
+    these patterns outputs ``z`` (the gauge of a point outside the span of C). With sampled patterns it is an
+    upper bound.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    z : array_like, shape (n,)
+    patterns : None, "exact" or array_like of bool, shape (P, n)
+
+    Returns
+    -------
+    float
+    """
+    X, z = _validate_data(X, z)
+    if not np.any(z):
+        _resolve_patterns(X, patterns)
+        return 0.0
+    try:
+        return two_layer_relu_convex(X, z, patterns=patterns, solver=solver).value
+    except ValueError as exc:
+        if "cannot be interpolated" in str(exc):
+            return float("inf")
+        raise

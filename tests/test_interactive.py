@@ -1,0 +1,201 @@
+"""Kernel-free interactive figures (utils.interactive): every slider position shows the closed-form values.
+
+The browser side (the JavaScript that redraws on a slider move) is checked in tests/test_website.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import utils
+from utils import (
+    decaying_spectrum,
+    gap_versus_depth_interactive,
+    interactive_grid,
+    interactive_html,
+    show_interactive,
+    stairs_figure_interactive,
+    stairs_from_singular_values,
+)
+
+
+@pytest.fixture(scope="module")
+def stairs_fig():
+    return stairs_figure_interactive(L=4, rank=3, decay=0.5)
+
+
+@pytest.fixture(scope="module")
+def gap_fig():
+    return gap_versus_depth_interactive(rank=3, decay=0.5)
+
+
+def _slider_values(fig, name):
+    """The parameter values of the slider called ``name``, read from its step labels."""
+    (slider,) = [s for s in fig.layout.sliders if s.name == name]
+    return [float(step.label) for step in slider.steps]
+
+
+# ----------------------------------------------------------------------------------------- stairs figure
+def test_stairs_sliders_span_depth_2_to_10_and_the_spectrum_grid(stairs_fig):
+    grid = interactive_grid(stairs_fig)
+    assert grid["sliders"] == ["L", "rank", "decay"]
+    assert grid["depths"] == list(range(2, 11))
+    assert _slider_values(stairs_fig, "L") == grid["depths"]
+    assert _slider_values(stairs_fig, "rank") == grid["ranks"]
+    assert _slider_values(stairs_fig, "decay") == pytest.approx(grid["decays"], abs=0)
+    assert all(s.steps[0].method == "skip" for s in stairs_fig.layout.sliders)
+
+
+def test_every_stairs_slider_step_holds_the_closed_form_stairs(stairs_fig):
+    grid = interactive_grid(stairs_fig)
+    for (iL, L), (ir, r), (ia, a) in itertools.product(
+        enumerate(grid["depths"]), enumerate(grid["ranks"]), enumerate(grid["decays"])
+    ):
+        stored = grid["values"][iL][ir][ia]
+        expected = stairs_from_singular_values(decaying_spectrum(r, a), L)
+        assert len(stored) == L - 1
+        np.testing.assert_allclose(stored, expected, rtol=1e-14, atol=0, err_msg=f"L={L} r={r} a={a}")
+
+
+def test_stairs_figure_initial_traces_are_the_stairs_of_the_initial_slider_position(stairs_fig):
+    expected = stairs_from_singular_values(decaying_spectrum(3, 0.5), 4)
+    assert [s.active for s in stairs_fig.layout.sliders] == [2, 2, 2]  # L = 4, rank 3, decay 0.5
+    assert list(stairs_fig.data[0].x) == [2, 3, 4]
+    np.testing.assert_allclose(stairs_fig.data[0].y, expected, rtol=1e-14)
+    np.testing.assert_allclose(stairs_fig.data[1].y, [expected[0]] * 2, rtol=1e-14)  # D = P^2
+    np.testing.assert_allclose(stairs_fig.data[2].y, [expected[-1]] * 2, rtol=1e-14)  # P = P^L
+    assert f"D = {expected[0]:.3f}" in stairs_fig.layout.title.text
+    assert f"P = {expected[-1]:.3f}" in stairs_fig.layout.title.text
+
+
+def test_stairs_figure_with_custom_grid_and_start():
+    fig = stairs_figure_interactive(L=5, rank=2, decay=0.0, depths=[3, 5], ranks=[2, 4], decays=[0.0, 1.5])
+    grid = interactive_grid(fig)
+    assert [s.active for s in fig.layout.sliders] == [1, 0, 0]
+    np.testing.assert_allclose(fig.data[0].y, stairs_from_singular_values([1.0, 1.0], 5), rtol=1e-14)
+    np.testing.assert_allclose(
+        grid["values"][0][1][1], stairs_from_singular_values(decaying_spectrum(4, 1.5), 3), rtol=1e-14
+    )
+
+
+def test_stairs_of_equal_singular_values_still_rise_with_depth():
+    # decay 0 = equal singular values: the paper's equality condition, which does not close the gap
+    fig = stairs_figure_interactive(L=3, rank=3, decay=0.0)
+    y = np.asarray(fig.data[0].y)
+    assert y[-1] > y[0]
+
+
+# ----------------------------------------------------------------------------------------- gap figure
+def test_every_gap_slider_step_holds_d_and_p_for_each_depth(gap_fig):
+    grid = interactive_grid(gap_fig)
+    assert grid["sliders"] == ["rank", "decay"]
+    assert _slider_values(gap_fig, "rank") == grid["ranks"]
+    for (ir, r), (ia, a) in itertools.product(enumerate(grid["ranks"]), enumerate(grid["decays"])):
+        for iL, L in enumerate(grid["depths"]):
+            stairs = stairs_from_singular_values(decaying_spectrum(r, a), L)
+            assert grid["dual"][ir][ia][iL] == pytest.approx(stairs[0], rel=1e-14)
+            assert grid["primal"][ir][ia][iL] == pytest.approx(stairs[-1], rel=1e-14)
+
+
+def test_gap_figure_initial_traces_and_zero_gap_for_rank_one():
+    fig = gap_versus_depth_interactive(rank=1, decay=0.0)
+    np.testing.assert_allclose(fig.data[0].y, fig.data[1].y, rtol=1e-12)  # rank 1: P = D at every depth
+    fig = gap_versus_depth_interactive(rank=3, decay=0.5)
+    expected = [stairs_from_singular_values(decaying_spectrum(3, 0.5), L) for L in range(2, 11)]
+    np.testing.assert_allclose(fig.data[0].y, [s[0] for s in expected], rtol=1e-14)
+    np.testing.assert_allclose(fig.data[1].y, [s[-1] for s in expected], rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------------------- HTML output
+def _spec_from_html(html):
+    match = re.search(r"spec = (\{.*?\}), cdn = ", html, flags=re.S)
+    assert match, "figure JSON not found in the HTML"
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+def test_html_draws_with_the_pages_plotly_and_embeds_the_grid(stairs_fig):
+    html = interactive_html(stairs_fig, div_id="fig-1")
+    assert html.startswith(
+        '<div id="fig-1" class="plotly-graph-div duality-interactive" data-kind="duality-stairs"'
+    )
+    assert "if (window.Plotly) { draw(); }" in html
+    assert "plotly_sliderchange" in html
+    assert len(html) < 300_000  # plotly.js itself is not inlined
+    assert html.count("</script>") == 1  # the figure JSON cannot close the script early
+    spec = _spec_from_html(html)
+    assert spec["layout"]["meta"] == json.loads(json.dumps(stairs_fig.layout.meta))
+    assert spec["config"]["responsive"] is True
+
+
+def test_html_escapes_script_end_tags_in_figure_text():
+    fig = gap_versus_depth_interactive()
+    fig.layout.yaxis.title.text = "</script><b>x</b>"
+    html = interactive_html(fig)
+    assert html.count("</script>") == 1
+    assert _spec_from_html(html)["layout"]["yaxis"]["title"]["text"] == "</script><b>x</b>"
+
+
+def test_notebook_display_is_the_offline_html(stairs_fig, monkeypatch):
+    bundle = stairs_fig._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert 'data-kind="duality-stairs"' in bundle["text/html"]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    show_interactive(stairs_fig)
+    stairs_fig._ipython_display_()
+    assert len(shown) == 2 and all('data-kind="duality-stairs"' in obj.data for obj in shown)
+
+
+def test_public_names_are_exported():
+    for name in utils.interactive.__all__:
+        assert getattr(utils, name) is getattr(utils.interactive, name)
+
+
+# ----------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"L": 11}, ValueError, "not one of the slider positions"),
+        ({"L": 1}, ValueError, "at least 2"),
+        ({"L": 2.5}, TypeError, "integer"),
+        ({"rank": 0}, ValueError, "not one of the slider positions"),
+        ({"rank": "3"}, TypeError, "number"),
+        ({"decay": -0.25}, ValueError, ">= 0"),
+        ({"decay": 0.3}, ValueError, "not one of the slider positions"),
+        ({"depths": [2, 2, 3]}, ValueError, "strictly increasing"),
+        ({"depths": [1, 2]}, ValueError, ">= 2"),
+        ({"depths": []}, ValueError, "empty"),
+        ({"depths": "234"}, TypeError, "sequence of integers"),
+        ({"depths": [2.0, 4.0]}, TypeError, "integers"),
+        ({"ranks": [0, 3]}, ValueError, ">= 1"),
+        ({"decays": [0.5, 0.25]}, ValueError, "strictly increasing"),
+        ({"decays": [-1.0, 0.5]}, ValueError, ">= 0"),
+        ({"decays": [0.5, np.nan]}, ValueError, "NaN"),
+    ],
+)
+def test_stairs_figure_rejects_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        stairs_figure_interactive(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"rank": 9}, ValueError), ({"decay": None}, TypeError), ({"ranks": [3, 1]}, ValueError)],
+)
+def test_gap_figure_rejects_bad_input(kwargs, error):
+    with pytest.raises(error):
+        gap_versus_depth_interactive(**kwargs)
+
+
+@pytest.mark.parametrize("fig", [go.Figure(), None, "figure"])
+def test_only_figures_of_this_module_have_a_grid_or_html(fig):
+    with pytest.raises(TypeError, match="not an interactive figure"):
+        interactive_grid(fig)
+    with pytest.raises(TypeError, match="not an interactive figure"):
+        interactive_html(fig)

@@ -1,0 +1,235 @@
+"""Tests of utils.partition: the two-way partitioning problem, its Lagrange dual and SDP relaxation."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from utils import (
+    PARTITION_MAX_BRUTE_FORCE_N,
+    SolverError,
+    check_exercise,
+    partition_bounds,
+    partition_brute_force,
+    partition_dual_function,
+    partition_dual_value,
+    partition_eigenvalue_bound,
+    partition_frustrated_instance,
+    partition_objective,
+    partition_objective_values,
+    partition_problem_instance,
+    partition_randomized_rounding,
+    partition_sdp_relaxation,
+)
+
+SEEDS = range(6)
+
+
+def _naive_optimum(W):
+    """Independent enumeration over all 2^n sign vectors with itertools (no symmetry trick)."""
+    n = W.shape[0]
+    return min(np.array(x) @ W @ np.array(x) for x in itertools.product((-1.0, 1.0), repeat=n))
+
+
+# ---------------------------------------------------------------------------------------------- primal
+@pytest.mark.parametrize("n", [1, 2, 5, 7])
+def test_brute_force_matches_naive_enumeration(n):
+    W = partition_problem_instance(n, seed=n)
+    p_star, x_star = partition_brute_force(W)
+    assert p_star == pytest.approx(_naive_optimum(W), abs=1e-12)
+    assert set(np.unique(x_star)) <= {-1.0, 1.0}
+    assert x_star[0] == 1.0
+    assert partition_objective(W, x_star) == pytest.approx(p_star, abs=1e-12)
+
+
+def test_objective_values_list_every_sign_pattern_once():
+    W = partition_problem_instance(5, seed=3)
+    values = partition_objective_values(W)
+    assert values.shape == (2**4,)
+    naive = sorted({round(float(np.array(x) @ W @ np.array(x)), 10)
+                    for x in itertools.product((-1.0, 1.0), repeat=5)})
+    assert sorted(set(np.round(values, 10))) == naive
+
+
+def test_instances_are_symmetric_and_deterministic():
+    W1 = partition_problem_instance(6, seed=4)
+    W2 = partition_problem_instance(6, seed=4)
+    np.testing.assert_array_equal(W1, W2)
+    np.testing.assert_array_equal(W1, W1.T)
+    assert not np.array_equal(W1, partition_problem_instance(6, seed=5))
+
+
+def test_frustrated_instance_endpoints():
+    R = partition_problem_instance(6, seed=2)
+    np.testing.assert_allclose(partition_frustrated_instance(6, 1.0, seed=2), R)
+    np.testing.assert_allclose(partition_frustrated_instance(6, 0.0, seed=2), -np.abs(R))
+    assert np.all(partition_frustrated_instance(6, 0.5, seed=2) <= 0)
+
+
+# ------------------------------------------------------------------------------------------------ dual
+@pytest.mark.parametrize("seed", SEEDS)
+def test_weak_duality_chain_on_random_instances(seed):
+    W = partition_problem_instance(7, seed=seed)
+    b = partition_bounds(W)
+    assert b.eigenvalue_bound <= b.dual_value + 1e-9
+    assert b.dual_value <= b.optimum + 1e-9
+    assert b.gap == pytest.approx(b.optimum - b.dual_value)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sdp_relaxation_equals_lagrange_dual(seed):
+    W = partition_problem_instance(8, seed=seed)
+    d_star, _ = partition_dual_value(W)
+    sdp, X = partition_sdp_relaxation(W)
+    assert sdp == pytest.approx(d_star, rel=1e-7, abs=1e-7)
+    np.testing.assert_allclose(np.diag(X), 1.0, atol=1e-6)
+    assert np.linalg.eigvalsh(X)[0] >= -1e-6
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dual_function_at_solver_multipliers_equals_dual_value(seed):
+    W = partition_problem_instance(6, seed=seed)
+    d_star, nu = partition_dual_value(W)
+    assert partition_dual_function(W, nu) == pytest.approx(d_star, abs=1e-12)
+    assert np.linalg.eigvalsh(W + np.diag(nu))[0] >= -1e-9
+
+
+def test_dual_function_is_minus_infinity_outside_the_psd_set():
+    W = partition_problem_instance(5, seed=1)
+    nu = -np.linalg.eigvalsh(W)[0] * np.ones(5)
+    assert partition_dual_function(W, nu) == pytest.approx(partition_eigenvalue_bound(W))
+    assert partition_dual_function(W, nu - 1e-3) == -np.inf
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 7), shift=st.floats(0.0, 5.0))
+def test_any_dual_feasible_multiplier_gives_a_lower_bound(seed, n, shift):
+    W = partition_problem_instance(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    nu = rng.standard_normal(n)
+    nu = nu - np.linalg.eigvalsh(W + np.diag(nu))[0] + shift     # W + diag(nu) PSD
+    p_star, _ = partition_brute_force(W)
+    assert partition_dual_function(W, nu) <= p_star + 1e-9
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 8))
+def test_eigenvalue_bound_never_exceeds_dual_value(seed, n):
+    W = partition_problem_instance(n, seed=seed)
+    d_star, _ = partition_dual_value(W)
+    assert partition_eigenvalue_bound(W) <= d_star + 1e-8
+
+
+# ------------------------------------------------------------------------------------------------ gaps
+def test_gap_is_strictly_positive_on_a_random_instance():
+    b = partition_bounds(partition_problem_instance(8, seed=0))
+    assert b.gap > 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gap_is_zero_when_all_couplings_are_nonpositive(seed):
+    W = partition_frustrated_instance(8, 0.3, seed=seed)        # every entry <= 0
+    b = partition_bounds(W)
+    assert b.optimum == pytest.approx(W.sum(), abs=1e-12)       # x = 1 is optimal: p* = 1^T W 1
+    assert b.gap == pytest.approx(0.0, abs=1e-6)
+    assert b.gap >= -1e-9                                       # the returned dual value is certified
+
+
+def test_gap_is_zero_for_a_planted_rank_one_instance():
+    s = np.array([1.0, -1.0, -1.0, 1.0, 1.0, -1.0])
+    W = -np.outer(s, s)
+    b = partition_bounds(W)
+    assert b.optimum == pytest.approx(-36.0)
+    assert b.gap == pytest.approx(0.0, abs=1e-6)
+    sdp, X = partition_sdp_relaxation(W)
+    np.testing.assert_allclose(X, np.outer(s, s), atol=1e-5)    # the relaxation returns x x^T
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 7))
+def test_flipping_signs_keeps_optimum_and_dual_value(seed, n):
+    W = partition_problem_instance(n, seed=seed)
+    s = np.where(np.random.default_rng(seed).random(n) < 0.5, -1.0, 1.0)
+    a, b = partition_bounds(W), partition_bounds(s[:, None] * W * s[None, :])
+    assert b.optimum == pytest.approx(a.optimum, abs=1e-10)
+    assert b.dual_value == pytest.approx(a.dual_value, abs=1e-6)
+
+
+def test_randomized_rounding_gives_an_upper_bound():
+    W = partition_problem_instance(9, seed=7)
+    _, X = partition_sdp_relaxation(W)
+    value, x = partition_randomized_rounding(W, X, n_samples=50, seed=0)
+    p_star, _ = partition_brute_force(W)
+    assert value >= p_star - 1e-12
+    assert partition_objective(W, x) == pytest.approx(value)
+
+
+# ------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("W", "exc", "match"),
+    [
+        (np.ones((3, 4)), ValueError, "square"),
+        (np.array([[0.0, 1.0], [2.0, 0.0]]), ValueError, "symmetric"),
+        (np.array([[0.0, np.nan], [np.nan, 0.0]]), ValueError, "NaN"),
+        (np.ones(3), ValueError, "2-D"),
+        ("W", TypeError, "numeric"),
+        (None, TypeError, "numeric"),
+    ],
+)
+def test_bad_cost_matrix_is_rejected(W, exc, match):
+    for fun in (partition_brute_force, partition_eigenvalue_bound, partition_dual_value,
+                partition_sdp_relaxation, partition_bounds):
+        with pytest.raises(exc, match=match):
+            fun(W)
+
+
+def test_brute_force_refuses_large_n():
+    n = PARTITION_MAX_BRUTE_FORCE_N + 1
+    W = partition_problem_instance(n, seed=0)
+    with pytest.raises(ValueError, match="n <= 20"):
+        partition_brute_force(W)
+    with pytest.raises(ValueError, match="n <= 20"):
+        partition_bounds(W)
+
+
+def test_bad_sizes_seeds_and_parameters_are_rejected():
+    with pytest.raises(ValueError, match="at least 1"):
+        partition_problem_instance(0)
+    with pytest.raises(TypeError, match="integer"):
+        partition_problem_instance(2.5)
+    with pytest.raises(TypeError, match="seed"):
+        partition_problem_instance(3, seed="a")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        partition_frustrated_instance(4, 1.5)
+    with pytest.raises(TypeError, match="frustration"):
+        partition_frustrated_instance(4, "high")
+
+
+def test_bad_multipliers_and_points_are_rejected():
+    W = partition_problem_instance(4, seed=0)
+    with pytest.raises(ValueError, match="one multiplier"):
+        partition_dual_function(W, np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        partition_dual_function(W, [0.0, np.nan, 0.0, 0.0])
+    with pytest.raises(ValueError, match="sign vector"):
+        partition_objective(W, [1.0, 0.5, -1.0, 1.0])
+    with pytest.raises(ValueError, match="entries"):
+        partition_objective(W, [1.0, -1.0])
+    with pytest.raises(ValueError, match="shape"):
+        partition_randomized_rounding(W, np.eye(3))
+
+
+def test_solver_error_is_a_runtime_error():
+    assert issubclass(SolverError, RuntimeError)
+
+
+# --------------------------------------------------------------------------------------------- checks
+def test_chapter_00_checks_accept_the_reference_and_reject_wrong_answers(capsys):
+    from utils.checks import ch00
+
+    assert check_exercise("00.2", ch00._answer_00_2())
+    assert not check_exercise("00.2", ch00._answer_00_2() + 0.05)
+    assert not check_exercise("00.2", None)
+    assert "not answered yet" in capsys.readouterr().out

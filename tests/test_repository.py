@@ -1,0 +1,149 @@
+"""Repository-level rules: README commands, CI script, pinned stack, notebook conventions."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return files
+
+
+def _notebooks() -> list[Path]:
+    return sorted(BOOK.glob("*.ipynb"))
+
+
+def _readme_commands() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    return [b.strip() for b in blocks]
+
+
+def test_readme_has_exactly_two_setup_commands_build_and_test():
+    commands = _readme_commands()
+    assert len(commands) == 2, commands
+    build, test = commands
+    assert all("\n" not in c for c in commands), "each set-up command must be one line"
+    assert "pip install -r requirements.txt" in build and "jupyter-book build ." in build
+    assert "--warningiserror" in build
+    assert "requirements-test.txt" in test and "pytest" in test
+
+
+def test_ci_script_runs_the_readme_test_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _readme_commands()[1] in ci.splitlines()
+
+
+def test_requirements_pin_jupyter_book_below_2_and_install_utils():
+    lines = [ln.strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
+    jb = [ln for ln in lines if ln.lower().startswith("jupyter-book")]
+    assert jb, "jupyter-book must be in requirements.txt"
+    version = re.search(r"==\s*([0-9.]+)", jb[0]) or re.search(r"<\s*2", jb[0])
+    assert version, jb[0]
+    if jb[0].count("=="):
+        assert version.group(1).startswith("1."), jb[0]
+    assert "-e ." in lines, "Binder must install the utils package (a '-e .' line)"
+
+
+def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
+    files = _toc_files()
+    assert len(_notebooks()) >= 9, "the book has a primer and eight chapters"
+    for f in files:
+        assert any((ROOT / f"{f}{ext}").exists() for ext in (".md", ".ipynb")), f"{f} is in _toc.yml but missing"
+    for nb in _notebooks():
+        assert f"book/{nb.stem}" in files, f"{nb.name} is not listed in _toc.yml"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebook_is_committed_with_outputs_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    stored = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not stored, f"cells {stored} have stored outputs or execution counts"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebook_starts_with_title_and_colab_install_cell_for_configured_repository(path):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url, branch = config["repository"]["url"], config["repository"]["branch"]
+    nb = nbformat.read(path, as_version=4)
+    first, second = nb.cells[0], nb.cells[1]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
+    assert second.cell_type == "code" and "google.colab" in second.source
+    assert f"git+{url}@{branch}" in second.source
+    assert "remove-cell" in second.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebook_code_is_valid_python_and_seeds_its_randomness(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        src = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in cell.source.splitlines())
+        ast.parse(src)
+        assert "np.random.seed(" not in src and "default_rng()" not in src, "use a seeded default_rng(seed)"
+        assert not re.search(r"np\.random\.(rand|randn|normal|uniform|choice)\(", src), "use a seeded Generator"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_chapter_has_objectives_summary_and_three_exercises_with_dropdown_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    exercises = re.findall(r"```\{exercise\}", md)
+    assert len(exercises) >= 3, f"{path.name}: {len(exercises)} exercises"
+    solutions = re.findall(r"```\{solution(?:-start)?\}[^\n]*\n((?::[^\n]*\n)*)", md)
+    assert len(solutions) >= len(exercises), "every exercise needs a solution"
+    assert all(":class: dropdown" in opts for opts in solutions), "solutions must be dropdowns"
+    assert re.search(r"^#+ .*learning objectives", md, flags=re.I | re.M), "learning objectives section"
+    assert re.search(r"^#+ .*summary", md, flags=re.I | re.M), "summary section"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_every_theorem_is_followed_by_a_numerical_check_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    pattern = re.compile(r"```\{prf:(theorem|proposition|lemma|corollary)\}")
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and pattern.search(cell.source):
+            follow = []
+            for nxt in cells[i + 1:]:
+                if nxt.cell_type == "markdown" and pattern.search(nxt.source):
+                    break
+                follow.append(nxt)
+            code = [c for c in follow if c.cell_type == "code" and "print" in c.source]
+            assert code, f"{path.name}: the theorem in cell {i} has no check cell printing both sides"
+
+
+def test_every_check_call_in_the_book_is_registered():
+    from utils.checks import registered_exercises
+
+    known = set(registered_exercises())
+    for path in _notebooks():
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            for ex_id in re.findall(r"check_exercise\(\s*[\"']([0-9.]+)[\"']", src):
+                assert ex_id in known, f"{path.name} calls check_exercise({ex_id!r}) but it is not registered"

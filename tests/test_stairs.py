@@ -1,0 +1,273 @@
+"""Tests of utils/stairs.py (stairs plot, explorer widget, architecture drawing) and the checks of ch02/ch03.
+
+Everything runs headless (Agg backend, widgets without a front end): the plotted values are read back from
+the artists and compared with :func:`utils.stairs_from_singular_values`.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from utils import (  # noqa: E402
+    StairsExplorer,
+    decaying_spectrum,
+    draw_network_architecture,
+    plot_stairs,
+    stairs_explorer,
+    stairs_from_singular_values,
+    stairs_values_from_axes,
+)
+from utils.checks import check_exercise, registered_exercises  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _line(ax, gid):
+    (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == gid]
+    return line
+
+
+# ------------------------------------------------------------------------------------------ plot_stairs
+@settings(max_examples=15, deadline=None)
+@given(
+    sigma=st.lists(st.floats(0.05, 20.0), min_size=1, max_size=6),
+    L=st.integers(2, 9),
+    t=st.one_of(st.none(), st.floats(0.2, 3.0)),
+)
+def test_plotted_stairs_equal_stairs_from_singular_values(sigma, L, t):
+    fig = plot_stairs(sigma, L, t=t)
+    ax = fig.axes[0]
+    expected = stairs_from_singular_values(sigma, L, t=t)
+    np.testing.assert_allclose(stairs_values_from_axes(ax), expected, rtol=1e-12)
+    points = _line(ax, "stairs-values")
+    np.testing.assert_array_equal(points.get_xdata(), np.arange(2, L + 1))
+    # the treads of the staircase are at the same heights, one per step
+    np.testing.assert_allclose(_line(ax, "stairs-steps").get_ydata()[::2], expected, rtol=1e-12)
+    np.testing.assert_allclose(_line(ax, "stairs-D").get_ydata(), [expected[0]] * 2, rtol=1e-12)
+    np.testing.assert_allclose(_line(ax, "stairs-P").get_ydata(), [expected[-1]] * 2, rtol=1e-12)
+    plt.close(fig)
+
+
+def test_plot_stairs_labels_every_step_and_D_and_P():
+    fig = plot_stairs([3.0, 2.0, 1.0], 5)
+    ax = fig.axes[0]
+    labels = [tl.get_text() for tl in ax.get_xticklabels()]
+    assert labels == [f"l={l}\n{l - 2} shared" for l in range(2, 6)]
+    texts = " | ".join(tx.get_text() for tx in ax.texts)
+    values = stairs_from_singular_values([3.0, 2.0, 1.0], 5)
+    assert f"D = P\u00b2 = {values[0]:.4g}" in texts
+    assert f"P = P\u2075 = {values[-1]:.4g}" in texts
+    assert f"gap {values[-1] - values[0]:.4g}" in texts
+
+
+def test_plot_stairs_draws_on_given_axes_and_returns_its_figure():
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    assert plot_stairs([1.0, 0.5], 3, ax=ax2) is fig
+    assert not ax1.get_lines()
+    np.testing.assert_allclose(stairs_values_from_axes(ax2), stairs_from_singular_values([1.0, 0.5], 3))
+
+
+def test_plot_stairs_ignores_order_of_singular_values():
+    a = stairs_values_from_axes(plot_stairs([1.0, 3.0, 2.0], 4).axes[0])
+    b = stairs_values_from_axes(plot_stairs([3.0, 2.0, 1.0], 4).axes[0])
+    np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("sigma", "L", "t", "error"),
+    [
+        ([1.0, -0.5], 3, None, ValueError),
+        ([0.0, 0.0], 3, None, ValueError),
+        ([1.0, np.nan], 3, None, ValueError),
+        ([[1.0, 2.0], [3.0, 4.0]], 3, None, ValueError),
+        ([], 3, None, ValueError),
+        ("1, 2", 3, None, TypeError),
+        (None, 3, None, TypeError),
+        ([1.0], 1, None, ValueError),
+        ([1.0], 2.5, None, TypeError),
+        ([1.0], "3", None, TypeError),
+        ([1.0], 3, 0.0, ValueError),
+        ([1.0], 3, -1.0, ValueError),
+        ([1.0], 3, "1", TypeError),
+    ],
+)
+def test_plot_stairs_rejects_bad_input(sigma, L, t, error):
+    with pytest.raises(error):
+        plot_stairs(sigma, L, t=t)
+
+
+def test_stairs_values_from_axes_rejects_axes_without_stairs():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="no stairs plot"):
+        stairs_values_from_axes(ax)
+
+
+# ------------------------------------------------------------------------------------------ decaying_spectrum
+def test_decaying_spectrum_is_exponential_and_flat_for_zero_decay():
+    np.testing.assert_allclose(decaying_spectrum(4, 0.5), np.exp(-0.5 * np.arange(4)))
+    np.testing.assert_array_equal(decaying_spectrum(3, 0.0), np.ones(3))
+
+
+@pytest.mark.parametrize(("rank", "decay", "error"), [(0, 0.5, ValueError), (2.0, 0.5, TypeError),
+                                                      (True, 0.5, TypeError), (3, -0.1, ValueError),
+                                                      (3, np.inf, ValueError), (3, "a", TypeError)])
+def test_decaying_spectrum_rejects_bad_input(rank, decay, error):
+    with pytest.raises(error):
+        decaying_spectrum(rank, decay)
+
+
+# ------------------------------------------------------------------------------------------ explorer
+def _plotted(explorer):
+    return stairs_values_from_axes(explorer.ax)
+
+
+def test_explorer_is_a_widget_showing_the_default_stairs():
+    import ipywidgets
+
+    ex = stairs_explorer()
+    assert isinstance(ex, StairsExplorer) and isinstance(ex, ipywidgets.VBox)
+    np.testing.assert_allclose(ex.sigma, decaying_spectrum(3, 0.5))
+    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(ex.sigma, 4), rtol=1e-12)
+    assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    # the explorer's figure is not managed by pyplot (it is never displayed twice in a notebook)
+    assert ex.figure not in [plt.figure(n) for n in plt.get_fignums()]
+
+
+def test_explorer_depth_slider_redraws_the_right_values():
+    ex = stairs_explorer([2.0, 1.0, 0.5], L=3)
+    for L in (7, 10, 2, 5):
+        before = ex.image.value
+        ex.depth.value = L
+        expected = stairs_from_singular_values([2.0, 1.0, 0.5], L)
+        np.testing.assert_allclose(_plotted(ex), expected, rtol=1e-12)
+        np.testing.assert_allclose(ex.values, expected, rtol=1e-12)
+        assert ex.ax.get_xlim()[1] == pytest.approx(L + 0.6)
+        assert ex.image.value != before
+
+
+def test_explorer_spectrum_sliders_set_the_singular_values_and_the_plot():
+    ex = stairs_explorer(L=6)
+    ex.rank.value = 5
+    ex.decay.value = 1.2
+    np.testing.assert_allclose(ex.sigma, decaying_spectrum(5, 1.2))
+    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(decaying_spectrum(5, 1.2), 6), rtol=1e-12)
+    np.testing.assert_allclose([float(v) for v in ex.singular_values.value.split(",")], ex.sigma, rtol=1e-3)
+
+
+def test_explorer_toggle_switches_between_per_t_and_optimised_values():
+    sigma = [1.0, 0.7, 0.2]
+    ex = stairs_explorer(sigma, L=5)
+    assert ex.scale_mode.value == "optimised"
+    ex.scale_mode.value = "per_t"
+    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(sigma, 5, t=1.0), rtol=1e-12)
+    assert "t = 1" in ex.ax.get_ylabel()
+    ex.scale_mode.value = "optimised"
+    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(sigma, 5), rtol=1e-12)
+    assert "optimised over t" in ex.ax.get_ylabel()
+
+
+def test_explorer_typed_singular_values_override_and_bad_text_is_reported():
+    ex = stairs_explorer(L=4)
+    ex.singular_values.value = "3, 2; 1"
+    np.testing.assert_allclose(ex.sigma, [3.0, 2.0, 1.0])
+    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values([3.0, 2.0, 1.0], 4), rtol=1e-12)
+    assert ex.status.value == ""
+    for bad in ("1, x", "1, -2", "0, 0", ""):
+        ex.singular_values.value = bad
+        assert "could not use" in ex.status.value
+        np.testing.assert_allclose(ex.sigma, [3.0, 2.0, 1.0])  # the last good values stay
+        np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values([3.0, 2.0, 1.0], 4), rtol=1e-12)
+    ex.rank.value = 2  # a slider move takes over again and clears the message
+    assert ex.status.value == ""
+    np.testing.assert_allclose(ex.sigma, decaying_spectrum(2, ex.decay.value))
+
+
+def test_explorer_redraws_after_many_small_changes_stay_exact():
+    ex = stairs_explorer(L=5)
+    for a in np.linspace(0.0, 2.0, 9):
+        ex.decay.value = float(a)
+        np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(ex.sigma, 5), rtol=1e-12)
+        lo, hi = ex.ax.get_ylim()
+        assert lo <= _plotted(ex).min() and _plotted(ex).max() <= hi  # the stairs stay in view
+
+
+@pytest.mark.parametrize(("sigma", "L", "error"), [(None, 11, ValueError), (None, 1, ValueError),
+                                                   ([1.0, -1.0], 4, ValueError), (None, 3.5, TypeError),
+                                                   ("abc", 4, TypeError)])
+def test_explorer_rejects_bad_input(sigma, L, error):
+    with pytest.raises(error):
+        stairs_explorer(sigma, L=L)
+
+
+# ------------------------------------------------------------------------------------------ architecture
+def _count(ax, gid):
+    return sum(1 for p in ax.patches if p.get_gid() == gid)
+
+
+@pytest.mark.parametrize("L", [2, 3, 4, 6])
+@pytest.mark.parametrize("n_branches", [1, 3])
+def test_architecture_has_the_right_numbers_of_shared_and_branch_nodes(L, n_branches):
+    for s in range(L - 1):
+        fig = draw_network_architecture(L, s, n_branches)
+        ax = fig.axes[0]
+        assert _count(ax, "input-node") == 1 and _count(ax, "output-node") == 1
+        assert _count(ax, "shared-node") == s
+        assert _count(ax, "branch-node") == n_branches * (L - 1 - s)
+        plt.close(fig)
+
+
+def test_architecture_names_the_standard_and_the_fully_parallel_network():
+    assert "standard" in draw_network_architecture(4, 2).axes[0].get_title()
+    assert "fully parallel" in draw_network_architecture(4, 0).axes[0].get_title()
+    assert "1 shared layer" in draw_network_architecture(4, 1).axes[0].get_title()
+    ax = draw_network_architecture(3, 0, 4, ellipsis=True, title="parallel network").axes[0]
+    assert ax.get_title() == "parallel network"
+    assert sum(1 for tx in ax.texts if "vdots" in tx.get_text()) == 2  # one per branch layer column
+
+
+def test_architecture_draws_on_given_axes():
+    fig, axes = plt.subplots(1, 3)
+    for s, ax in enumerate(axes):
+        assert draw_network_architecture(4, s, ax=ax) is fig
+    assert [_count(ax, "shared-node") for ax in axes] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("L", "s", "K", "error"),
+    [(4, 3, 3, ValueError), (4, -1, 3, ValueError), (4, 1, 0, ValueError), (1, 0, 3, ValueError),
+     (4, 1.0, 3, TypeError), (4, 1, 2.5, TypeError), ("4", 1, 3, TypeError), (4, True, 3, TypeError)],
+)
+def test_architecture_rejects_bad_input(L, s, K, error):
+    with pytest.raises(error):
+        draw_network_architecture(L, s, K)
+
+
+# ------------------------------------------------------------------------------------------ exercise checks
+_CHAPTER_CHECKS = ["02.2", "02.4", "03.2", "03.3"]
+
+
+def test_chapter_checks_are_registered():
+    assert set(_CHAPTER_CHECKS) <= set(registered_exercises())
+
+
+@pytest.mark.parametrize("exercise_id", _CHAPTER_CHECKS)
+def test_chapter_check_accepts_the_reference_and_rejects_a_wrong_answer(exercise_id, capsys):
+    from utils.checks import _REGISTRY
+
+    ref = _REGISTRY[exercise_id].compute_answer()
+    assert check_exercise(exercise_id, ref)
+    assert not check_exercise(exercise_id, np.asarray(ref, dtype=float) * 1.01 + 0.5)
+    assert not check_exercise(exercise_id, None)
+    assert "not answered yet" in capsys.readouterr().out

@@ -1,0 +1,289 @@
+"""How low is the rank? Rank measures, the solutions over (L, beta), static figures and a widget (MATH.md 2.6).
+
+The solutions come from :func:`utils.low_rank.solve_schatten_penalised` (the problem
+``min_W 1/2 ||X W - Y||_F^2 + beta (L/2) ||W||_{S_{2/L}}^{2/L}``, equal to the deep linear network with squared
+loss and weight decay beta). This module measures their rank and draws them.
+
+Two measures of rank, both computed from the singular values ``s_1 >= s_2 >= ... >= 0`` of a solution:
+
+* **numerical rank**: the number of ``s_i > rtol * s_1`` (0 for the zero matrix), default ``rtol = 1e-6``;
+* **effective rank** (entropy-based, Roy and Vetterli 2007): ``exp(-sum_i p_i log p_i)`` with
+  ``p_i = s_i / sum_j s_j`` (terms with ``p_i = 0`` count 0); it is r for r equal non-zero singular values,
+  lies in [1, numerical rank] otherwise and is 0 for the zero matrix. Unlike the numerical rank it also sees
+  singular values that shrink without vanishing.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from ._validation import as_matrix, check_depth, check_positive, check_same_rows
+from .low_rank import solve_schatten_penalised
+
+__all__ = ["numerical_rank", "effective_rank", "ranks_from_singular_values", "low_rank_path",
+           "plot_low_rank_spectra", "plot_rank_versus_depth", "low_rank_explorer", "LowRankExplorer"]
+
+
+# --------------------------------------------------------------------------------------------- rank measures
+def _ranks(s: np.ndarray, rtol: float):
+    """Numerical and effective rank along the last axis of an array of non-negative singular values."""
+    s = np.sort(s, axis=-1)[..., ::-1]
+    top = s[..., :1]
+    numerical = np.sum(s > rtol * top, axis=-1) * (top[..., 0] > 0)
+    total = s.sum(axis=-1, keepdims=True)
+    p = np.divide(s, total, out=np.zeros_like(s), where=total > 0)
+    plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    effective = np.where(total[..., 0] > 0, np.exp(-plogp.sum(axis=-1)), 0.0)
+    return numerical.astype(int), effective
+
+
+def _check_rtol(rtol):
+    rtol = check_positive("rtol", rtol)
+    if rtol >= 1:
+        raise ValueError(f"rtol must be < 1, got {rtol}")
+    return rtol
+
+
+def numerical_rank(W, rtol=1e-6) -> int:
+    """Number of singular values of ``W`` (d, k) above ``rtol * sigma_1(W)``; 0 for the zero matrix."""
+    rtol = _check_rtol(rtol)
+    s = np.linalg.svd(as_matrix("W", W, allow_vector=True), compute_uv=False)
+    return int(_ranks(s, rtol)[0])
+
+
+def effective_rank(W) -> float:
+    """Entropy-based effective rank ``exp(-sum_i p_i log p_i)``, ``p_i = sigma_i / sum_j sigma_j`` (module doc).
+
+    ``W`` (d, k). Equals r for r equal non-zero singular values, 1 for rank one, 0 for the zero matrix.
+    """
+    s = np.linalg.svd(as_matrix("W", W, allow_vector=True), compute_uv=False)
+    return float(_ranks(s, 0.5)[1])
+
+
+def ranks_from_singular_values(singular_values, rtol=1e-6):
+    """Numerical and effective ranks of many solutions at once.
+
+    Parameters
+    ----------
+    singular_values : array_like, shape (..., r), entries >= 0
+        Singular values along the last axis (e.g. the output of :func:`low_rank_path`).
+    rtol : float in (0, 1)
+
+    Returns
+    -------
+    numerical : int ndarray, shape (...)
+    effective : float ndarray, shape (...)
+    """
+    rtol = _check_rtol(rtol)
+    s = np.asarray(singular_values, dtype=float)
+    if s.ndim == 0 or s.shape[-1] == 0:
+        raise ValueError("singular_values must have at least one entry along its last axis")
+    if not np.all(np.isfinite(s)) or np.any(s < 0):
+        raise ValueError("singular values must be finite and >= 0")
+    return _ranks(s, rtol)
+
+
+# --------------------------------------------------------------------------------------------- the path
+def _grid(name, values, check):
+    vals = np.atleast_1d(np.asarray(values)).tolist()
+    if not vals:
+        raise ValueError(f"{name} is empty")
+    return [check(v) for v in vals]
+
+
+def low_rank_path(X, Y, depths, betas, *, n_starts=2, seed=0, tol=1e-10):
+    """Solve the Schatten-2/L problem for every depth in ``depths`` and every ``beta`` in ``betas``.
+
+    Parameters
+    ----------
+    X : (n, d); Y : (n, k) or (n,)
+    depths : sequence of ints >= 2
+    betas : sequence of floats > 0
+    n_starts, seed, tol : passed to :func:`utils.low_rank.solve_schatten_penalised`.
+
+    Returns
+    -------
+    singular_values : ndarray, shape (len(depths), len(betas), min(d, k))
+        Singular values of each solution, descending (exact zeros where the prox set them to zero).
+    objectives : ndarray, shape (len(depths), len(betas))
+        The optimal values found.
+    """
+    X = as_matrix("X", X)
+    Y = as_matrix("Y", Y, allow_vector=True)
+    check_same_rows(X, Y)
+    depths = _grid("depths", depths, check_depth)
+    betas = _grid("betas", betas, lambda b: check_positive("beta", b))
+    r = min(X.shape[1], Y.shape[1])
+    sv = np.zeros((len(depths), len(betas), r))
+    obj = np.zeros((len(depths), len(betas)))
+    for i, L in enumerate(depths):
+        for j, b in enumerate(betas):
+            fit = solve_schatten_penalised(X, Y, L, b, n_starts=n_starts, seed=seed, tol=tol)
+            sv[i, j] = fit.singular_values
+            obj[i, j] = fit.objective
+    return sv, obj
+
+
+def _check_path(singular_values, depths, betas):
+    sv = np.asarray(singular_values, dtype=float)
+    depths = _grid("depths", depths, check_depth)
+    betas = _grid("betas", betas, lambda b: check_positive("beta", b))
+    if sv.ndim != 3 or sv.shape[:2] != (len(depths), len(betas)):
+        raise ValueError(f"singular_values must have shape (len(depths), len(betas), r) = "
+                         f"({len(depths)}, {len(betas)}, r), got {sv.shape}")
+    if not np.all(np.isfinite(sv)) or np.any(sv < 0):
+        raise ValueError("singular values must be finite and >= 0")
+    return sv, depths, betas
+
+
+# --------------------------------------------------------------------------------------------- static figures
+def _colors(n):
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.0, 0.85, n)]
+
+
+def plot_low_rank_spectra(singular_values, depths, betas, reference=None, axes=None):
+    """One panel per beta: the singular values of the solution against their index, one line per depth L.
+
+    Parameters
+    ----------
+    singular_values : ndarray, shape (len(depths), len(betas), r) (from :func:`low_rank_path`)
+    depths, betas : the grids used.
+    reference : array_like of length r, optional
+        Singular values to draw in grey for comparison (e.g. of the least-squares fit ``X^+ Y``).
+    axes : sequence of len(betas) matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure. The line of depth ``depths[i]`` in panel j has gid ``"sv-L{L}"`` and y data
+    ``singular_values[i, j]``.
+    """
+    sv, depths, betas = _check_path(singular_values, depths, betas)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, len(betas), figsize=(3.2 * len(betas), 3.0), sharey=True,
+                                 layout="constrained", squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    idx = np.arange(1, sv.shape[2] + 1)
+    for j, (ax, b) in enumerate(zip(axes, betas, strict=True)):
+        if reference is not None:
+            ax.plot(idx, np.asarray(reference, dtype=float), "o", mfc="none", color="0.6",
+                    label="least squares")
+        for i, (L, c) in enumerate(zip(depths, _colors(len(depths)), strict=True)):
+            ax.plot(idx, sv[i, j], "o-", color=c, ms=4, lw=1.2, label=f"L = {L}", gid=f"sv-L{L}")
+        ax.set_title(f"beta = {b:g}", fontsize=10)
+        ax.set_xlabel("index i")
+        ax.set_xticks(idx)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(r"singular value $\sigma_i(W^\star)$")
+    axes[-1].legend(fontsize=8)
+    return fig
+
+
+def plot_rank_versus_depth(singular_values, depths, betas, rtol=1e-6, ax=None):
+    """Numerical rank (markers and solid lines) and effective rank (dashed) of the solutions against L.
+
+    One colour per beta. Returns the Figure; the effective-rank line of ``betas[j]`` has gid
+    ``"erank-beta{j}"`` and the numerical-rank line ``"rank-beta{j}"``.
+    """
+    sv, depths, betas = _check_path(singular_values, depths, betas)
+    numerical, eff = ranks_from_singular_values(sv, rtol)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7.0, 3.2), layout="constrained")
+    for j, (b, c) in enumerate(zip(betas, _colors(len(betas)), strict=True)):
+        ax.plot(depths, numerical[:, j], "o-", color=c, label=f"rank, beta = {b:g}", gid=f"rank-beta{j}")
+        ax.plot(depths, eff[:, j], "s--", color=c, mfc="none", label=f"effective rank, beta = {b:g}",
+                gid=f"erank-beta{j}")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel("rank of the solution")
+    ax.set_xticks(depths)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return ax.figure
+
+
+# --------------------------------------------------------------------------------------------- widget
+class LowRankExplorer(widgets.VBox):
+    """Widget: sliders for the depth L and the weight decay beta over a precomputed grid of solutions.
+
+    Left panel: the singular values of the solution for the chosen (L, beta) (grey: ``reference``). Right
+    panel: numerical and effective rank against L for the chosen beta, the chosen L marked. The figure is a
+    plain :class:`matplotlib.figure.Figure` whose artists are updated in place and rendered to a PNG
+    (works without ipympl); nothing is solved in a callback.
+
+    Attributes
+    ----------
+    depth, beta : ipywidgets.SelectionSlider
+    figure, axes : the Figure and its two Axes; ``spectrum_line`` holds the plotted singular values.
+    image : ipywidgets.Image
+    """
+
+    def __init__(self, singular_values, depths, betas, reference=None, *, rtol=1e-6, dpi=80):
+        sv, depths, betas = _check_path(singular_values, depths, betas)
+        self._sv, self._depths, self._betas = sv, depths, betas
+        self._num, self._eff = ranks_from_singular_values(sv, rtol)
+        self._dpi = dpi
+        style = {"description_width": "initial"}
+        self.depth = widgets.SelectionSlider(options=[(str(L), L) for L in depths], value=depths[0],
+                                             description="depth L", style=style)
+        self.beta = widgets.SelectionSlider(options=[(f"{b:g}", b) for b in betas], value=betas[0],
+                                            description="weight decay beta", style=style)
+        self.figure = Figure(figsize=(8.0, 3.2), dpi=dpi)
+        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.15, wspace=0.25)
+        ax1, ax2 = self.axes = self.figure.subplots(1, 2)
+        idx = np.arange(1, sv.shape[2] + 1)
+        top = max(float(sv.max()), float(np.max(reference)) if reference is not None else 0.0)
+        if reference is not None:
+            ax1.plot(idx, np.asarray(reference, dtype=float), "o", mfc="none", color="0.6", label="least squares")
+        (self.spectrum_line,) = ax1.plot(idx, sv[0, 0], "o-", color="C0", label="solution", gid="spectrum")
+        ax1.set(xlabel="index i", ylabel="singular value", xticks=idx, ylim=(0, 1.08 * top if top > 0 else 1))
+        ax1.legend(fontsize=8)
+        ax1.grid(alpha=0.3)
+        (self._rank_line,) = ax2.plot(depths, self._num[:, 0], "o-", color="C1", label="numerical rank")
+        (self._eff_line,) = ax2.plot(depths, self._eff[:, 0], "s--", mfc="none", color="C2",
+                                     label="effective rank")
+        (self._marker,) = ax2.plot([depths[0]], [self._num[0, 0]], "o", ms=14, mfc="none", color="k")
+        ax2.set(xlabel="depth L", ylabel="rank", xticks=depths, ylim=(-0.2, sv.shape[2] + 0.5))
+        ax2.legend(fontsize=8, loc="lower left")
+        ax2.grid(alpha=0.3)
+        self.image = widgets.Image(format="png")
+        self.depth.observe(self._on_change, names="value")
+        self.beta.observe(self._on_change, names="value")
+        super().__init__([widgets.HBox([self.depth, self.beta]), self.image])
+        self.redraw()
+
+    def _on_change(self, _change):
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show the precomputed solution for the current sliders and re-render the PNG."""
+        i = self._depths.index(self.depth.value)
+        j = self._betas.index(self.beta.value)
+        self.spectrum_line.set_ydata(self._sv[i, j])
+        self.axes[0].set_title(f"L = {self._depths[i]}, beta = {self._betas[j]:g}: rank {self._num[i, j]}, "
+                               f"effective rank {self._eff[i, j]:.2f}", fontsize=9)
+        self._rank_line.set_ydata(self._num[:, j])
+        self._eff_line.set_ydata(self._eff[:, j])
+        self._marker.set_data([self._depths[i]], [self._num[i, j]])
+        self.axes[1].set_title(f"beta = {self._betas[j]:g}", fontsize=9)
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=self._dpi, pil_kwargs={"compress_level": 1})
+        self.image.value = buf.getvalue()
+
+
+def low_rank_explorer(singular_values, depths, betas, reference=None, rtol=1e-6):
+    """Sliders for L and beta over solutions precomputed by :func:`low_rank_path` (returns a LowRankExplorer).
+
+    Website readers have no kernel: show a static figure (:func:`plot_low_rank_spectra`) next to it.
+    """
+    return LowRankExplorer(singular_values, depths, betas, reference, rtol=rtol)
