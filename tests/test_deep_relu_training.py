@@ -7,9 +7,17 @@ import copy
 import numpy as np
 import pytest
 
-from utils import (SolverError, random_relu_network, rank_one_data, rank_one_labels, relu_network_forward,
-                   relu_network_penalty, relu_network_penalty_and_grad, relu_network_residual_and_vjp,
-                   train_relu_network)
+from utils import (
+    SolverError,
+    random_relu_network,
+    rank_one_data,
+    rank_one_labels,
+    relu_network_forward,
+    relu_network_penalty,
+    relu_network_penalty_and_grad,
+    relu_network_residual_and_vjp,
+    train_relu_network,
+)
 
 
 def _leaves(weights, architecture):
@@ -88,10 +96,16 @@ def test_forward_and_penalty_follow_the_definitions_for_three_layers(data):
         sum(np.linalg.norm(a) ** 3 for br in branches for a in br) / 3)
 
 
+@pytest.fixture
+def wide_data():
+    rng = np.random.default_rng(8)
+    return rng.standard_normal((4, 5)), rng.standard_normal((4, 2))
+
+
 @pytest.mark.parametrize("architecture", ["standard", "parallel"])
-def test_trained_network_interpolates_and_reports_its_own_penalty(data, architecture):
-    X, Y = data
-    kw = dict(n_branches=6, width=4, penalty="power") if architecture == "parallel" else dict(width=6)
+def test_trained_network_interpolates_and_reports_its_own_penalty(wide_data, architecture):
+    X, Y = wide_data
+    kw = dict(n_branches=5, width=2, penalty="power") if architecture == "parallel" else dict(width=5)
     fit = train_relu_network(X, Y, 3, architecture=architecture, n_starts=2, seed=1, **kw)
     out = relu_network_forward(X, fit.weights, architecture)
     assert np.abs(out - Y).max() == pytest.approx(fit.residual, abs=1e-12)
@@ -101,12 +115,27 @@ def test_trained_network_interpolates_and_reports_its_own_penalty(data, architec
     assert fit.objectives.shape == fit.residuals.shape == (2,)
 
 
-def test_training_is_reproducible_for_a_fixed_seed(data):
-    X, Y = data
-    a = train_relu_network(X, Y[:, 0], 3, width=5, n_starts=2, seed=4)
-    b = train_relu_network(X, Y[:, 0], 3, width=5, n_starts=2, seed=4)
+def test_training_is_reproducible_for_a_fixed_seed(wide_data):
+    X, Y = wide_data
+    a = train_relu_network(X, Y[:, 0], 3, width=4, n_starts=2, seed=4)
+    b = train_relu_network(X, Y[:, 0], 3, width=4, n_starts=2, seed=4)
     assert a.objective == b.objective
     np.testing.assert_array_equal(a.weights[0], b.weights[0])
+
+
+def test_value_scales_with_the_data_as_homogeneity_predicts():
+    """Weight decay, depth L: P(s X, t Y) = (t / s)^(2/L) P(X, Y); the rank-one value is known exactly."""
+    c, a, y1, y2 = np.array([2.0, 1.0, -1.0]), np.array([0.5, -1.0]), 0.8, 1.3
+    X, y = rank_one_data(c, a), rank_one_labels(c, y1, y2)
+    base = train_relu_network(X, y, 3, width=3, n_starts=2, seed=0).objective
+    scaled = train_relu_network(10.0 * X, 0.1 * y, 3, width=3, n_starts=2, seed=0).objective
+    assert scaled == pytest.approx(0.01 ** (2 / 3) * base, rel=1e-6)
+
+
+def test_zero_labels_give_the_zero_network(wide_data):
+    X, _ = wide_data
+    fit = train_relu_network(X, np.zeros(4), 3, width=3)
+    assert fit.objective == 0.0 and fit.residual == 0.0
 
 
 def test_two_layer_network_on_rank_one_data_reaches_the_gauge_value():
@@ -139,7 +168,7 @@ def test_labels_contradicting_positive_homogeneity_are_rejected(X, y, match):
     (dict(penalty="l1"), ValueError, "penalty"),
     (dict(width=[3]), ValueError, "2 hidden widths"),
     (dict(width=0), ValueError, "positive integer"),
-    (dict(n_branches=3), ValueError, "parallel only"),
+    (dict(n_branches=3), ValueError, "parallel' only"),
     (dict(architecture="parallel", n_branches=0), ValueError, "n_branches"),
     (dict(n_starts=0), ValueError, "n_starts"),
     (dict(tol=-1.0), ValueError, "tol"),

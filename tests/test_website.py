@@ -46,9 +46,11 @@ WAIT_MS = 30_000
 
 # Console errors that come from the pinned upstream stack, not from the book. Each needs a reason.
 KNOWN_UPSTREAM_ERRORS = {
-    # sphinx-thebe 0.3.1 under Sphinx 7.4 writes its inline configuration script (`const THEBE_JS_URL
-    # = ...`) into the page head twice; the second copy fails to redeclare the constant. Harmless: the
-    # first copy defines it, and Thebe is only used after a click on "Live code".
+    # Sphinx 7.4.7 writes an inline script that an extension adds after the builder started twice into
+    # the page head (StandaloneHTMLBuilder.prepare_writing re-adds it with filename '' instead of None, so
+    # the duplicate check misses it). sphinx-thebe 0.3.1 adds `const THEBE_JS_URL = ...` that way; the
+    # second copy cannot redeclare the constant. Harmless: the first copy defines it, and Thebe is only
+    # used after a click on "Live code".
     "Identifier 'THEBE_JS_URL' has already been declared",
 }
 

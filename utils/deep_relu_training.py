@@ -9,9 +9,10 @@ Two architectures (MATH.md sections 5 and 6), without biases, ReLU ``(z)_+ = max
   ``phi(X; theta) = (...((X W1)_+ W2)_+ ... w_{L-1})_+`` in R^n is the branch's single last hidden neuron
   (MATH.md 6 [22]). For L = 3: ``phi = ((X W1)_+ w2)_+``; for L = 2: ``phi = (X w1)_+``.
 
-The trainer solves ``min penalty(weights) s.t. f(X) = Y`` with the augmented Lagrangian driver of
-:mod:`utils._optim` (L-BFGS inner solves) and analytic gradients (backpropagation written out in numpy; at
-the ReLU kink the subgradient ``1[z > 0]`` is used), from several seeded random starts.
+The trainer solves ``min penalty(weights) s.t. f(X) = Y`` by the augmented Lagrangian method of
+:mod:`utils._optim` (L-BFGS inner solves; the loop is in :mod:`utils._relu_backprop`) with analytic
+gradients (backpropagation written out in numpy; at the ReLU kink the subgradient ``1[z > 0]`` is used),
+from several seeded random starts.
 Penalties: ``"weight_decay"`` ``1/2 sum_l ||W_l||_F^2`` (summed over branches too), or ``"power"``
 ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (per branch j; for the standard architecture the whole network is one
 branch).
@@ -23,9 +24,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._optim import augmented_lagrangian
-from ._validation import (SolverError, as_matrix, check_depth, check_positive, check_same_rows,
-                          check_seed)
+from ._relu_backprop import (
+    _al_with_jitter,
+    _backward,
+    _forward,
+    _from_params,
+    _penalty,
+    _random_params,
+    _shapes,
+    _single_blas_thread,
+    _to_params,
+)
+from ._validation import SolverError, as_matrix, check_depth, check_positive, check_same_rows, check_seed
 
 __all__ = [
     "ReluFit",
@@ -41,13 +51,6 @@ _ARCHITECTURES = ("standard", "parallel")
 _PENALTIES = ("weight_decay", "power")
 
 
-# --------------------------------------------------------------------------------------------------
-# internal representation: a list of arrays ("params")
-#   standard: [W1 (d, m1), ..., W_L (m_{L-1}, k)]
-#   parallel: [W1 (K, d, m1), ..., W_{L-2} (K, m_{L-3}, m_{L-2}), w_{L-1} (K, m_{L-2}), w_L (K, k)]
-#   (branches stacked along axis 0, so that all branches are computed with one matmul per layer)
-# --------------------------------------------------------------------------------------------------
-
 def _check_architecture(architecture: str) -> str:
     if architecture not in _ARCHITECTURES:
         raise ValueError(f"architecture must be one of {_ARCHITECTURES}, got {architecture!r}")
@@ -58,125 +61,6 @@ def _check_penalty(penalty: str) -> str:
     if penalty not in _PENALTIES:
         raise ValueError(f"penalty must be one of {_PENALTIES}, got {penalty!r}")
     return penalty
-
-
-def _to_params(weights, architecture: str) -> list[np.ndarray]:
-    """Validate public ``weights`` (see module docstring) and return the internal stacked params."""
-    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)) or len(weights) == 0:
-        raise TypeError("weights must be a non-empty list (of layer matrices, or of branches for 'parallel')")
-    if architecture == "standard":
-        params = [as_matrix(f"weights[{i}]", W) for i, W in enumerate(weights)]
-        if len(params) < 2:
-            raise ValueError("a standard network needs at least 2 weight matrices (L >= 2)")
-        for i in range(1, len(params)):
-            if params[i].shape[0] != params[i - 1].shape[1]:
-                raise ValueError(f"weights[{i}] has {params[i].shape[0]} rows but weights[{i - 1}] has "
-                                 f"{params[i - 1].shape[1]} columns: consecutive layers must match")
-        return params
-    branches = []
-    for j, br in enumerate(weights):
-        if isinstance(br, np.ndarray) or not isinstance(br, (list, tuple)) or len(br) < 2:
-            raise TypeError(f"weights[{j}] must be a branch: a list [W1, ..., w_(L-1), w_L] of >= 2 arrays")
-        mats = [as_matrix(f"weights[{j}][{i}]", W) for i, W in enumerate(br[:-2])]
-        vecs = [np.asarray(v, dtype=float) for v in br[-2:]]
-        for i, v in zip((len(br) - 2, len(br) - 1), vecs):
-            if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
-                raise ValueError(f"weights[{j}][{i}] must be a finite non-empty 1-D array, got shape {v.shape}")
-        layers = mats + vecs
-        dims_in = [a.shape[0] for a in layers[:-1]]
-        dims_out = [br0.shape[1] for br0 in mats]
-        for i in range(1, len(layers) - 1):
-            if dims_in[i] != dims_out[i - 1]:
-                raise ValueError(f"weights[{j}][{i}] has {dims_in[i]} rows but the previous layer has "
-                                 f"{dims_out[i - 1]} outputs")
-        branches.append(layers)
-    shapes = [[a.shape for a in br] for br in branches]
-    if any(s != shapes[0] for s in shapes):
-        raise ValueError("all branches of a parallel network must have the same layer shapes")
-    return [np.stack([br[i] for br in branches]) for i in range(len(branches[0]))]
-
-
-def _from_params(params: list[np.ndarray], architecture: str) -> list:
-    if architecture == "standard":
-        return [p.copy() for p in params]
-    K = params[0].shape[0]
-    return [[p[j].copy() for p in params] for j in range(K)]
-
-
-def _forward(X: np.ndarray, params: list[np.ndarray], architecture: str):
-    """Forward pass; returns (output (n, k), cache for the backward pass)."""
-    if architecture == "standard":
-        Zs, Hs = [], [X]
-        for W in params[:-1]:
-            Z = Hs[-1] @ W
-            Zs.append(Z)
-            Hs.append(np.maximum(Z, 0.0))
-        return Hs[-1] @ params[-1], (Zs, Hs)
-    mats, w_last, w_out = params[:-2], params[-2], params[-1]
-    Zs, Hs = [], [X]
-    for W in mats:  # (K, m_prev, m): X (n, d) @ (K, d, m) broadcasts to (K, n, m)
-        Z = Hs[-1] @ W
-        Zs.append(Z)
-        Hs.append(np.maximum(Z, 0.0))
-    if mats:
-        z = np.einsum("bnm,bm->bn", Hs[-1], w_last)
-    else:
-        z = np.einsum("nd,bd->bn", X, w_last)
-    phi = np.maximum(z, 0.0)
-    return np.einsum("bn,bk->nk", phi, w_out), (Zs, Hs, z, phi)
-
-
-def _backward(V: np.ndarray, params: list[np.ndarray], cache, architecture: str) -> list[np.ndarray]:
-    """``J^T V`` for the output map, V of shape (n, k); returns gradients shaped like ``params``."""
-    grads = [None] * len(params)
-    if architecture == "standard":
-        Zs, Hs = cache
-        G = V
-        grads[-1] = Hs[-1].T @ G
-        G = G @ params[-1].T
-        for l in range(len(params) - 2, -1, -1):
-            G = G * (Zs[l] > 0)
-            grads[l] = Hs[l].T @ G
-            if l > 0:
-                G = G @ params[l].T
-        return grads
-    Zs, Hs, z, phi = cache
-    mats, w_last, w_out = params[:-2], params[-2], params[-1]
-    grads[-1] = np.einsum("bn,nk->bk", phi, V)
-    gz = np.einsum("nk,bk->bn", V, w_out) * (z > 0)
-    if not mats:
-        grads[-2] = np.einsum("nd,bn->bd", Hs[0], gz)
-        return grads
-    grads[-2] = np.einsum("bnm,bn->bm", Hs[-1], gz)
-    G = gz[:, :, None] * w_last[:, None, :]
-    for l in range(len(mats) - 1, -1, -1):
-        G = G * (Zs[l] > 0)
-        grads[l] = (Hs[0].T @ G) if l == 0 else np.swapaxes(Hs[l], 1, 2) @ G
-        if l > 0:
-            G = G @ np.swapaxes(mats[l], 1, 2)
-    return grads
-
-
-def _penalty(params: list[np.ndarray], architecture: str, penalty: str, L: int):
-    """(value, gradients) of the penalty on internal params."""
-    if penalty == "weight_decay":
-        return 0.5 * sum(float(np.sum(p * p)) for p in params), [p.copy() for p in params]
-    value, grads = 0.0, []
-    for p in params:
-        if architecture == "standard":
-            nrm = float(np.linalg.norm(p))
-            value += nrm ** L / L
-            grads.append(nrm ** (L - 2) * p)
-        else:
-            axes = tuple(range(1, p.ndim))
-            nrm = np.sqrt(np.sum(p * p, axis=axes))  # one norm per branch
-            value += float(np.sum(nrm ** L)) / L
-            grads.append((nrm ** (L - 2)).reshape((-1,) + (1,) * (p.ndim - 1)) * p)
-    return value, grads
-
-
-def _depth(params: list[np.ndarray], architecture: str) -> int:
-    return len(params)  # standard: L matrices; parallel: (L - 2) matrices + w_{L-1} + w_L
 
 
 # --------------------------------------------------------------------------------------------------
@@ -221,7 +105,7 @@ def relu_network_penalty_and_grad(weights, architecture: str = "standard", penal
     """
     architecture, penalty = _check_architecture(architecture), _check_penalty(penalty)
     params = _to_params(weights, architecture)
-    value, grads = _penalty(params, architecture, penalty, _depth(params, architecture))
+    value, grads = _penalty(params, architecture, penalty, len(params))
     return value, _from_params(grads, architecture)
 
 
@@ -264,15 +148,6 @@ def relu_network_residual_and_vjp(X, Y, weights, architecture: str = "standard")
     return out - Y, vjp
 
 
-def _shapes(d: int, k: int, L: int, architecture: str, widths: list[int], K: int):
-    if architecture == "standard":
-        dims = [d] + widths + [k]
-        return [(dims[i], dims[i + 1]) for i in range(L)]
-    dims = [d] + widths
-    shapes = [(K, dims[i], dims[i + 1]) for i in range(L - 2)]
-    return shapes + [(K, dims[-1]), (K, k)]
-
-
 def _widths(width, L: int, architecture: str, default: int) -> list[int]:
     n_hidden = L - 1 if architecture == "standard" else L - 2
     if width is None:
@@ -287,24 +162,6 @@ def _widths(width, L: int, architecture: str, default: int) -> list[int]:
         if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
             raise ValueError(f"every width must be a positive integer, got {w!r}")
     return [int(w) for w in width]
-
-
-def _random_params(rng, X, Y, L, architecture, widths, K):
-    """Gaussian (1/fan_in) weights, rescaled so that the output has the norm of Y, balanced over layers."""
-    d, k = X.shape[1], Y.shape[1]
-    shapes = _shapes(d, k, L, architecture, widths, K)
-    if architecture == "standard":
-        fan_in = [s[0] for s in shapes]
-    else:  # matrices (K, a, b): a inputs; w_{L-1} (K, m): m inputs; w_L (K, k): one input (phi)
-        fan_in = [s[1] for s in shapes[:-2]] + [shapes[-2][1], 1]
-    for _ in range(20):
-        params = [rng.standard_normal(s) / np.sqrt(f) for s, f in zip(shapes, fan_in)]
-        out = _forward(X, params, architecture)[0]
-        nrm = np.linalg.norm(out)
-        if nrm > 1e-8:
-            scale = (np.linalg.norm(Y) / nrm) ** (1.0 / L) if np.linalg.norm(Y) > 0 else 1e-2
-            return [p * scale for p in params]
-    return params
 
 
 def random_relu_network(X, Y, L: int, *, architecture: str = "standard", width=None, n_branches=None, seed=0):
@@ -324,7 +181,8 @@ def _check_training_input(X, Y, L, architecture, width, n_branches):
     check_same_rows(X, Y)
     L = check_depth(L, minimum=2)
     n, k = Y.shape
-    widths = _widths(width, L, architecture, default=n * k + 1 if architecture == "standard" else n + 1)
+    default = 2 * (n * k + 1) if architecture == "standard" else n + 1
+    widths = _widths(width, L, architecture, default=default)
     if architecture == "parallel":
         K = n * k + 1 if n_branches is None else n_branches
         if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
@@ -397,8 +255,10 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
 
     Solves ``min penalty(weights) s.t. f(X) = Y`` (MATH.md 5 [17] for L = 3 standard with weight decay,
     6 [22] for parallel with the power penalty) by the augmented Lagrangian method with L-BFGS inner solves
-    (:func:`utils._optim.augmented_lagrangian`) and analytic gradients. Non-convex: the result is an upper
-    bound on the optimal value (the best of ``n_starts`` local solutions).
+    (the loop of :func:`utils._optim.augmented_lagrangian`, initial penalty 1e3 on data scaled to
+    max |entry| = 1, with a retry from a slightly perturbed point when a line search fails at a ReLU kink)
+    and analytic gradients. Random starts are Gaussian with no dead sample. Non-convex: the result is an
+    upper bound on the optimal value (the best of ``n_starts`` local solutions).
 
     Parameters
     ----------
@@ -408,8 +268,8 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
         Depth (number of weight layers), >= 2.
     architecture : {"standard", "parallel"}
     width : int or list of int, optional
-        Hidden widths: L - 1 of them (standard; default n k + 1 each) or L - 2 (parallel, per branch;
-        default n + 1 each).
+        Hidden widths: L - 1 of them (standard; default 2 (n k + 1) each: narrower networks lose samples to
+        dead ReLUs more often) or L - 2 (parallel, per branch; default n + 1 each).
     n_branches : int, optional
         Number of branches K (parallel only; default n k + 1, the Caratheodory bound of MATH.md 6).
     penalty : {"weight_decay", "power"}
@@ -417,9 +277,9 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
         Random starts (seeded, reproducible).
     seed : int, numpy Generator or None
     tol : float
-        Target for ``max |f(X) - Y|`` in the augmented Lagrangian.
+        Target for ``max |f(X) - Y|`` in the augmented Lagrangian (absolute, on the given data).
     feasibility_tol : float
-        A start counts as interpolating when ``max |f(X) - Y| <= feasibility_tol``.
+        A start counts as interpolating when ``max |f(X) - Y| <= feasibility_tol`` (absolute).
     max_outer, max_inner : int
         Augmented-Lagrangian outer iterations and L-BFGS iterations per inner solve.
 
@@ -444,12 +304,19 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
     _check_interpolable(X, Y)
     rng = check_seed(seed)
 
+    # Work on data scaled to max |entry| = 1 (so that the initial penalty parameter means the same thing on
+    # every instance), then map back: f(sx Xs; c W') = sx c^L f(Xs; W') by positive homogeneity.
+    sx, sy = float(np.abs(X).max()), float(np.abs(Y).max())
     shapes = _shapes(X.shape[1], Y.shape[1], L, architecture, widths, K)
-    sizes = [int(np.prod(s)) for s in shapes]
-    splits = np.cumsum(sizes)[:-1]
+    if sy == 0:
+        zero = [np.zeros(s) for s in shapes]
+        return ReluFit(0.0, np.zeros(n_starts), _from_params(zero, architecture), 0.0, True,
+                       np.zeros(n_starts), architecture, penalty, L)
+    Xs, Ys, back = X / sx, Y / sy, (sy / sx) ** (1.0 / L)
+    splits = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
 
     def unflat(x):
-        return [a.reshape(s) for a, s in zip(np.split(x, splits), shapes)]
+        return [a.reshape(s) for a, s in zip(np.split(x, splits), shapes, strict=True)]
 
     def flat(arrs):
         return np.concatenate([a.ravel() for a in arrs])
@@ -460,23 +327,28 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
 
     def constraint(x):
         params = unflat(x)
-        out, cache = _forward(X, params, architecture)
-        return out - Y, lambda V: flat(_backward(V, params, cache, architecture))
+        out, cache = _forward(Xs, params, architecture)
+        return out - Ys, lambda V: flat(_backward(V, params, cache, architecture))
 
-    results = []
+    values, residuals, nets, converged = [], [], [], []
     for _ in range(int(n_starts)):
-        x0 = flat(_random_params(rng, X, Y, L, architecture, widths, K))
-        results.append(augmented_lagrangian(objective, constraint, x0, tol=tol, max_outer=max_outer,
-                                            max_inner=max_inner))
-    residuals = np.array([r.residual for r in results])
-    objectives = np.array([r.fun if r.residual <= feasibility_tol else np.nan for r in results])
-    feasible = [r for r in results if r.residual <= feasibility_tol]
-    if not feasible:
+        x0 = flat(_random_params(rng, Xs, Ys, L, architecture, widths, K))
+        with _single_blas_thread():
+            out = _al_with_jitter(objective, constraint, x0, rng, tol=tol / sy, max_outer=max_outer,
+                                  max_inner=max_inner)
+        params = [a * back for a in unflat(out.x)]
+        values.append(_penalty(params, architecture, penalty, L)[0])
+        residuals.append(float(np.abs(_forward(X, params, architecture)[0] - Y).max()))
+        nets.append(params)
+        converged.append(out.converged)
+    residuals = np.array(residuals)
+    objectives = np.where(residuals <= feasibility_tol, values, np.nan)
+    if not np.any(residuals <= feasibility_tol):
         raise SolverError(f"train_relu_network: none of the {n_starts} starts interpolates the data "
                           f"(smallest max |f(X) - Y| = {residuals.min():.3g} > {feasibility_tol:g}); try more "
                           "starts, a larger width or more branches")
-    best = min(feasible, key=lambda r: r.fun)
-    return ReluFit(objective=float(best.fun), objectives=objectives,
-                   weights=_from_params(unflat(best.x), architecture), residual=float(best.residual),
-                   converged=bool(best.converged), residuals=residuals, architecture=architecture,
+    best = int(np.nanargmin(objectives))
+    return ReluFit(objective=float(objectives[best]), objectives=objectives,
+                   weights=_from_params(nets[best], architecture), residual=float(residuals[best]),
+                   converged=bool(converged[best]), residuals=residuals, architecture=architecture,
                    penalty=penalty, L=L)

@@ -104,12 +104,8 @@ def _stairs_update(meta: dict, idx: list[int]) -> tuple[dict, dict]:
         f"L = {L}, rank {rank}, decay {decay:.2f}:   D = {v[0]:.3f},   P = {v[-1]:.3f},   "
         f"gap = {v[-1] - v[0]:.3f}"
     )
-    layout = {
-        "title.text": title,
-        "xaxis.range": edges,
-        "xaxis.tickvals": list(range(2, L + 1)),
-        "xaxis.ticktext": ticks,
-    }
+    layout = {"title.text": title, "xaxis.range": edges, "xaxis.tickvals": list(range(2, L + 1)),
+              "xaxis.ticktext": ticks}  # fmt: skip
     return data, layout
 
 
@@ -138,45 +134,25 @@ def _apply(fig: go.Figure, data: dict, layout: dict) -> None:
 
 
 def _slider(name: str, labels: list[str], active: int, offset_px: float, plot_px: float, prefix: str) -> dict:
-    steps = [{"method": "skip", "label": lab, "value": lab, "args": []} for lab in labels]
-    return {
-        "name": name,
-        "active": active,
-        "steps": steps,
-        "x": 0.0,
-        "len": 1.0,
-        "y": -offset_px / plot_px,
-        "yanchor": "top",
-        "pad": {"t": 0, "b": 0},
-        "currentvalue": {"prefix": prefix, "font": {"size": 13}},
-        "font": {"size": 10},
-        "ticklen": 3,
-    }
+    steps = [dict(method="skip", label=lab, value=lab, args=[]) for lab in labels]
+    return dict(name=name, active=active, steps=steps, x=0.0, len=1.0, y=-offset_px / plot_px, yanchor="top",
+                pad=dict(t=0, b=0), currentvalue=dict(prefix=prefix, font=dict(size=13)), font=dict(size=10),
+                ticklen=3)  # fmt: skip
 
 
 def _layout_with_sliders(sliders: list[tuple], plot_px: float = 340) -> dict:
     """Layout with the plot area ``plot_px`` high and the sliders (name, labels, active, prefix) below it."""
     top, below_axis, per_slider = 70, 95, 80  # pixels: title+legend, x-axis ticks+title, one slider
     bottom = below_axis + per_slider * len(sliders)
-    template = go.layout.Template(layout=pio.templates["plotly_white"].layout)
-    return {
-        "template": template,
-        "height": top + plot_px + bottom,
-        "margin": {"l": 60, "r": 20, "t": top, "b": bottom},
-        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        "title": {
-            "x": 0.0,
-            "xref": "paper",
-            "xanchor": "left",
-            "y": 0.985,
-            "yanchor": "top",
-            "font": {"size": 14},
-        },
-        "sliders": [
-            _slider(name, labels, active, below_axis + per_slider * k, plot_px, prefix)
-            for k, (name, labels, active, prefix) in enumerate(sliders)
-        ],
-    }
+    return dict(
+        template=go.layout.Template(layout=pio.templates["plotly_white"].layout),
+        height=top + plot_px + bottom,
+        margin=dict(l=60, r=20, t=top, b=bottom),
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+        title=dict(x=0.0, xref="paper", xanchor="left", y=0.985, yanchor="top", font=dict(size=14)),
+        sliders=[_slider(name, labels, active, below_axis + per_slider * k, plot_px, prefix)
+                 for k, (name, labels, active, prefix) in enumerate(sliders)],
+    )  # fmt: skip
 
 
 class InteractiveFigure(go.Figure):

@@ -250,17 +250,23 @@ def train_deep_linear(X, Y, L, *, architecture="standard", penalty="weight_decay
 
     shared, branch = _layout(architecture, d, k, L, m, K, s, penalty)
     net = _Net(X, Y, L, shared, branch, t)
-    # initial layer norm rho with rho^L ~ ||Y|| / ||X||_2 (a data scale, not the closed form)
-    rho = max(np.linalg.norm(Y) / np.linalg.norm(X, 2), 1e-3) ** (1.0 / L)
+    # Initial singular values ~ sc per layer, sc^L ~ ||Y|| / ||X||_2 (a data scale, not the closed form).
+    sc = max(np.linalg.norm(Y) / np.linalg.norm(X, 2), 1e-3) ** (1.0 / L)
+    y2 = float(np.sum(Y * Y))
 
     def run(gen):
         parts = []
         for (sh, kd) in net.specs:
             V = gen.standard_normal(sh)
             if kd != "sphere":
-                V *= rho / np.sqrt(np.prod(sh[-2:]))
+                V *= sc / np.sqrt(sh[-2])
             parts.append(V.ravel())
-        return augmented_lagrangian(net.objective, net.constraint, np.concatenate(parts), tol=tol)
+        x0 = np.concatenate(parts)
+        # rho0 makes the first inner solve fit-dominated: with a small rho0 it drops weak singular directions
+        # of A, and for L >= 3 a dropped direction is a local minimum the method never leaves.
+        rho0 = 1e4 * max(net.objective(x0)[0], 1e-12) / y2 if y2 > 0 else 10.0
+        return augmented_lagrangian(net.objective, net.constraint, x0, tol=tol, rho0=rho0,
+                                    max_outer=40, max_inner=2000)
 
     feas = 1e-6 * max(1.0, float(np.max(np.abs(Y))))
     best, results = best_of_starts(run, n_starts, rng, feasibility_tol=feas)
@@ -283,6 +289,8 @@ def train_deep_linear(X, Y, L, *, architecture="standard", penalty="weight_decay
 
 # ------------------------------------------------------------------------------------ cvxpy programs
 def _scs_solve(problem, what, eps, max_iters):
+    eps = check_positive("eps", eps)
+    max_iters = check_depth(max_iters, minimum=1, name="max_iters")
     try:
         problem.solve(solver=cp.SCS, eps_abs=eps, eps_rel=eps, max_iters=max_iters)
     except cp.error.SolverError as exc:
@@ -290,11 +298,13 @@ def _scs_solve(problem, what, eps, max_iters):
     require_optimal(problem, what)
 
 
-def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-10, max_iters=100_000):
+def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-8, max_iters=100_000):
     """Solve the deep linear dual ``max tr(Lambda^T Y) s.t. ||X^T Lambda||_2 <= bound`` with SCS (MATH.md 2.3).
 
     With ``bound = t^{-(L-2)}`` its value is ``D_lin(t)``; with ``bound = 1`` it is the parallel network's
-    dual (MATH.md 4). X (n, d), Y (n, k) or (n,).
+    dual (MATH.md 4). X (n, d), Y (n, k) or (n,). SCS runs on ``Y / ||Y||_F`` (the value is linear in Y,
+    Lambda unchanged) with ``eps_abs = eps_rel = eps``; tighter eps than 1e-8 often ends "optimal_inaccurate".
+    Zero labels: value 0 with ``Lambda = 0`` (returned without calling the solver).
 
     Returns
     -------
@@ -311,13 +321,16 @@ def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-10, max_iters=100_000):
     check_same_rows(X, Y)
     bound = check_positive("bound", bound)
     min_norm_target(X, Y)
+    c = float(np.linalg.norm(Y))
+    if c == 0.0:
+        return 0.0, np.zeros(Y.shape)
     Lam = cp.Variable(Y.shape)
-    problem = cp.Problem(cp.Maximize(cp.trace(Lam.T @ Y)), [cp.sigma_max(X.T @ Lam) <= bound])
-    _scs_solve(problem, "deep linear dual (cvxpy)", eps, int(max_iters))
-    return float(problem.value), np.asarray(Lam.value)
+    problem = cp.Problem(cp.Maximize(cp.trace(Lam.T @ (Y / c))), [cp.sigma_max(X.T @ Lam) <= bound])
+    _scs_solve(problem, "deep linear dual (cvxpy)", eps, max_iters)
+    return c * float(problem.value), np.asarray(Lam.value)
 
 
-def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-10, max_iters=100_000):
+def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-8, max_iters=100_000):
     """Solve ``min ||W||_* s.t. X W = Y`` with SCS: the convex problem of the parallel deep linear network
     with the ``1/L ||.||^L`` penalty (MATH.md 4). Its value is ``||A||_*``.
 
@@ -326,13 +339,19 @@ def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-10, max_iters=100_000):
     value : float
     W : ndarray, shape (d, k)
 
+    SCS runs on ``Y / ||Y||_F`` (W and the value are linear in Y). Zero labels: ``(0.0, W = 0)`` without
+    calling the solver.
+
     Raises ValueError for bad input or labels outside range(X); SolverError unless SCS reports "optimal".
     """
     X = as_matrix("X", X)
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(X, Y)
     min_norm_target(X, Y)
+    c = float(np.linalg.norm(Y))
+    if c == 0.0:
+        return 0.0, np.zeros((X.shape[1], Y.shape[1]))
     W = cp.Variable((X.shape[1], Y.shape[1]))
-    problem = cp.Problem(cp.Minimize(cp.normNuc(W)), [X @ W == Y])
-    _scs_solve(problem, "nuclear-norm minimisation (cvxpy)", eps, int(max_iters))
-    return float(problem.value), np.asarray(W.value)
+    problem = cp.Problem(cp.Minimize(cp.normNuc(W)), [X @ W == Y / c])
+    _scs_solve(problem, "nuclear-norm minimisation (cvxpy)", eps, max_iters)
+    return c * float(problem.value), c * np.asarray(W.value)

@@ -346,7 +346,7 @@ def train_factorised_linear(X, Y, L, beta, *, width=None, n_starts=5, seed=0, gt
     spurious local minima of different ranks: a direction whose layers are all small is pulled to zero by the
     weight decay faster than the loss (order ``x^{L-1}``) can grow it, so W = 0 and low-rank points are local
     minima, and large starts can stay at too high a rank. So, for L >= 3, one more start per rank
-    j = 1 .. r-1 is run: the balanced factorisation of the rank-j truncation of ``X^+ Y`` (modes that start
+    j = 0 .. r-1 is run: the balanced factorisation of the rank-j truncation of ``X^+ Y`` (modes that start
     at exactly zero stay zero). The best run is returned. The direct solver is not used.
 
     Parameters
@@ -395,7 +395,7 @@ def train_factorised_linear(X, Y, L, beta, *, width=None, n_starts=5, seed=0, gt
               np.concatenate([size * _semi_orthogonal(rng, a, b).ravel() for (a, b) in shapes])
               for i in range(n_starts)]
     if L > 2:
-        starts += [balanced(j) for j in range(1, min(r_ls, m))]
+        starts += [balanced(j) for j in range(min(r_ls, m))]
     results = [minimize(_factorised_fun_grad, theta0, args=(X, Y, shapes, beta), jac=True, method="L-BFGS-B",
                         options={"maxiter": max_iter, "gtol": gtol, "ftol": 1e-16, "maxcor": 30})
                for theta0 in starts]

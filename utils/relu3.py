@@ -77,7 +77,9 @@ class ParallelRelu3Result:
     n_blocks : int
         Number of gauge blocks in the program, ``2 (2^n - 1)``.
     seconds : float
-        Wall-clock time of building and solving the program.
+        Wall-clock time of building and solving the program (cvxpy compilation dominates).
+    solver_seconds : float
+        Time Clarabel itself reported.
     """
 
     value: float
@@ -89,6 +91,7 @@ class ParallelRelu3Result:
     inner_patterns: np.ndarray = field(repr=False)
     n_blocks: int = 0
     seconds: float = 0.0
+    solver_seconds: float = 0.0
 
     @property
     def standard_dual_value(self) -> float:
@@ -130,7 +133,7 @@ def _branch_from_blocks(V: np.ndarray, W: np.ndarray, rel_tol: float = 1e-9):
     # neurons of adjacent patterns often share a direction u (a cell boundary): merge those of equal sign,
     # a_1 (X u)_+ + a_2 (X u)_+ = (a_1 + a_2) (X u)_+ with the same norms, so the branch is narrower
     merged_u, merged_s, merged_a = [], [], []
-    for u, s, a in zip(units, signs, weights):
+    for u, s, a in zip(units, signs, weights, strict=True):
         for i in range(len(merged_u)):
             if merged_s[i] == s and merged_u[i] @ u > 1 - 1e-12:
                 merged_a[i] += a
@@ -263,5 +266,6 @@ def parallel_relu3_value(X, y, *, solver: str = "CLARABEL", branch_tol: float = 
         branches.append([s * atoms[j][0], s * atoms[j][1], np.array([signs[j] * s])])
     values, pats, signs = coef[keep], np.array(pats)[keep], np.array(signs)[keep]
     return ParallelRelu3Result(value=value, status=problem.status, weights=_pad_branches(branches),
-                               branch_values=values, outer_patterns=pats, output_signs=signs, inner_patterns=inner, n_blocks=len(blocks),
-                               seconds=time.perf_counter() - start)
+                               branch_values=values, outer_patterns=pats, output_signs=signs,
+                               inner_patterns=inner, n_blocks=len(blocks), seconds=time.perf_counter() - start,
+                               solver_seconds=float(problem.solver_stats.solve_time or 0.0))
