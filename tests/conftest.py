@@ -10,6 +10,11 @@ fails every test that uses the fixture, with the tail of the build log.
 from __future__ import annotations
 
 import os
+
+# The reference trainers run L-BFGS on tiny matrices, where OpenBLAS's threads cost far more than they
+# give (12-17x slower on a busy 2-core machine). One thread for the tests and the book build they start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import shutil
 import subprocess
 import sys

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 __all__: list[str] = []
 
@@ -62,6 +63,8 @@ def augmented_lagrangian(
     max_outer: int = 60,
     max_inner: int = 3000,
     inner_gtol: float = 1e-11,
+    jitter: float = 0.0,
+    rng: np.random.Generator | None = None,
 ) -> ALResult:
     """Minimise ``f(x)`` subject to ``c(x) = 0`` by the augmented Lagrangian method with L-BFGS.
 
@@ -82,19 +85,34 @@ def augmented_lagrangian(
         Outer iterations, and L-BFGS iterations per inner solve.
     inner_gtol : float
         L-BFGS-B projected-gradient tolerance of each inner solve.
+    jitter, rng : float, numpy Generator
+        A remedy for ReLU networks: when an inner L-BFGS-B solve stops abnormally within 5 iterations (its line
+        search failed, typically at a ReLU kink), it is retried once from a point perturbed by ``jitter``
+        (relative to the point's RMS size), drawn from ``rng``. Off when ``jitter == 0``. Measured on 2-D data:
+        2-3 of 10 starts of a three-layer ReLU network interpolated without it, 9 of 10 with it.
+
+    BLAS is limited to one thread during the solve: on these small problems OpenBLAS threads made each
+    L-BFGS step 10-15x slower on a 2-core machine.
 
     Returns
     -------
     ALResult
     """
-    x = np.asarray(x0, dtype=float).copy()
-    c0, _ = constraint(x)
-    lam = np.zeros_like(np.asarray(c0, dtype=float))
-    rho = float(rho0)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _augmented_lagrangian(objective, constraint, np.asarray(x0, dtype=float).copy(), tol=tol, rho=rho0,
+                                     rho_max=rho_max, growth=growth, max_outer=max_outer, jitter=jitter, rng=rng,
+                                     options={"maxiter": max_inner, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30})
+
+
+def _augmented_lagrangian(objective, constraint, x, *, tol, rho, rho_max, growth, max_outer, jitter, rng, options):
+    lam = np.zeros_like(np.asarray(constraint(x)[0], dtype=float))
+    rho = float(rho)
     prev_res = np.inf
     inner_ok = False
     n_outer = 0
-    for n_outer in range(1, max_outer + 1):
+    if jitter > 0 and rng is None:
+        raise ValueError("jitter > 0 needs a seeded rng")
+    for n_outer in range(1, max_outer + 1):  # noqa: B007 - n_outer is reported after the loop
 
         def al(z, lam=lam, rho=rho):
             f, g = objective(z)
@@ -102,10 +120,12 @@ def augmented_lagrangian(
             w = lam + rho * c
             return f + float(np.sum(lam * c)) + 0.5 * rho * float(np.sum(c * c)), g + vjp(w)
 
-        out = minimize(al, x, jac=True, method="L-BFGS-B",
-                       options={"maxiter": max_inner, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30})
+        out = minimize(al, x, jac=True, method="L-BFGS-B", options=options)
+        if jitter > 0 and out.status == 2 and out.nit < 5:
+            kick = jitter * np.linalg.norm(out.x) / np.sqrt(out.x.size) * rng.standard_normal(out.x.size)
+            out = minimize(al, out.x + kick, jac=True, method="L-BFGS-B", options=options)
         x = out.x
-        inner_ok = bool(out.success) or out.nit < max_inner
+        inner_ok = bool(out.success) or out.nit < options["maxiter"]
         c, _ = constraint(x)
         res = float(np.max(np.abs(c)))
         lam = lam + rho * c
@@ -115,8 +135,7 @@ def augmented_lagrangian(
             rho = min(rho * growth, rho_max)
         prev_res = res
     f, _ = objective(x)
-    c, _ = constraint(x)
-    res = float(np.max(np.abs(c)))
+    res = float(np.max(np.abs(constraint(x)[0])))
     return ALResult(x=x, fun=float(f), residual=res, multipliers=lam, n_outer=n_outer,
                     converged=bool(res <= tol and inner_ok))
 

@@ -12,29 +12,11 @@ Public wrappers with validation live in :mod:`utils.deep_relu_training`.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
-from scipy.optimize import minimize
 
-from ._optim import ALResult
 from ._validation import as_matrix
 
 __all__: list[str] = []
-
-try:  # optional: BLAS threads only add overhead on these tiny problems (10x slower L-BFGS on 2 busy cores)
-    from threadpoolctl import threadpool_limits as _threadpool_limits
-except ImportError:  # pragma: no cover - depends on the environment
-    _threadpool_limits = None
-
-
-def _single_blas_thread():
-    """Context limiting BLAS to one thread when threadpoolctl is installed (else a no-op; setting
-    OPENBLAS_NUM_THREADS=1 before numpy is imported has the same effect)."""
-    if _threadpool_limits is None:
-        return contextlib.nullcontext()
-    return _threadpool_limits(limits=1, user_api="blas")
-
 
 def _to_params(weights, architecture: str) -> list[np.ndarray]:
     """Validate public ``weights`` (see module docstring) and return the internal stacked params."""
@@ -187,40 +169,3 @@ def _random_params(rng, X, Y, L, architecture, widths, K, attempts: int = 50):
     return [p * scale for p in params]
 
 
-def _al_with_jitter(objective, constraint, x0, rng, *, tol, rho0=1e3, rho_max=1e9, growth=10.0, max_outer=60,
-                    max_inner=3000, inner_gtol=1e-11, jitter=1e-3) -> ALResult:
-    """The augmented Lagrangian loop of :func:`utils._optim.augmented_lagrangian`, plus one remedy for
-    ReLU networks: when L-BFGS-B stops abnormally (line search failed, typically at a ReLU kink) within a
-    few iterations, the inner solve is retried once from a point perturbed by ``jitter`` (relative).
-    Without it, 2-D data sets stalled in most starts (measured: 2-3 of 10 starts interpolated, 9 of 10 with).
-    """
-    x = np.asarray(x0, dtype=float).copy()
-    lam = np.zeros_like(np.asarray(constraint(x)[0], dtype=float))
-    rho, prev_res, inner_ok, n_outer = float(rho0), np.inf, False, 0
-    options = {"maxiter": max_inner, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30}
-    for n_outer in range(1, max_outer + 1):  # noqa: B007 - reported after the loop
-
-        def al(z, lam=lam, rho=rho):
-            f, g = objective(z)
-            c, vjp = constraint(z)
-            w = lam + rho * c
-            return f + float(np.sum(lam * c)) + 0.5 * rho * float(np.sum(c * c)), g + vjp(w)
-
-        out = minimize(al, x, jac=True, method="L-BFGS-B", options=options)
-        if out.status == 2 and out.nit < 5 and jitter > 0:
-            kick = jitter * np.linalg.norm(out.x) / np.sqrt(out.x.size) * rng.standard_normal(out.x.size)
-            out = minimize(al, out.x + kick, jac=True, method="L-BFGS-B", options=options)
-        x = out.x
-        inner_ok = bool(out.success) or out.nit < max_inner
-        c, _ = constraint(x)
-        res = float(np.max(np.abs(c)))
-        lam = lam + rho * c
-        if res <= tol and inner_ok:
-            break
-        if res > 0.25 * prev_res:
-            rho = min(rho * growth, rho_max)
-        prev_res = res
-    f, _ = objective(x)
-    res = float(np.max(np.abs(constraint(x)[0])))
-    return ALResult(x=x, fun=float(f), residual=res, multipliers=lam, n_outer=n_outer,
-                    converged=bool(res <= tol and inner_ok))

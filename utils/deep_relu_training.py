@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._optim import augmented_lagrangian
 from ._relu_backprop import (
-    _al_with_jitter,
     _backward,
     _forward,
     _from_params,
     _penalty,
     _random_params,
     _shapes,
-    _single_blas_thread,
     _to_params,
 )
 from ._validation import SolverError, as_matrix, check_depth, check_positive, check_same_rows, check_seed
@@ -333,9 +332,8 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
     values, residuals, nets, converged = [], [], [], []
     for _ in range(int(n_starts)):
         x0 = flat(_random_params(rng, Xs, Ys, L, architecture, widths, K))
-        with _single_blas_thread():
-            out = _al_with_jitter(objective, constraint, x0, rng, tol=tol / sy, max_outer=max_outer,
-                                  max_inner=max_inner)
+        out = augmented_lagrangian(objective, constraint, x0, tol=tol / sy, rho0=1e3, max_outer=max_outer,
+                                   max_inner=max_inner, jitter=1e-3, rng=rng)
         params = [a * back for a in unflat(out.x)]
         values.append(_penalty(params, architecture, penalty, L)[0])
         residuals.append(float(np.abs(_forward(X, params, architecture)[0] - Y).max()))
