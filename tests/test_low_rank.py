@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from utils import check_exercise
 from utils.low_rank import (
     LowRankFit,
     factorised_objective,
@@ -285,3 +286,17 @@ def test_bad_inputs_raise_clear_errors():
         low_rank_explorer(np.ones((2, 2, 3)), [2, 3, 4], [1.0, 2.0])
     with pytest.raises(ValueError, match="empty"):
         low_rank_path(X, Y, [], [1.0])
+
+
+# ---------------------------------------------------------------------------------------------- exercise checks
+@pytest.mark.parametrize(("exercise_id", "good", "bad"), [
+    ("04.2", lambda: float(np.linalg.svd([[2.0, 0.0], [1.0, 1.0], [0.0, 3.0]], compute_uv=False).sum()), 5.0),
+    ("04.3", lambda: 2 / 3, 1 / 3),
+    ("05.2", lambda: schatten_power_prox(np.array([3.0, 1.4, 0.6]), 1.5, 6), np.array([3.0, 0.0, 0.0])),
+    ("05.3", lambda: 4, 3),
+])
+def test_exercise_checks_accept_the_answer_and_reject_a_wrong_one(exercise_id, good, bad, capsys):
+    assert check_exercise(exercise_id, good())
+    assert not check_exercise(exercise_id, bad)
+    assert not check_exercise(exercise_id, None)
+    assert "not answered yet" in capsys.readouterr().out

@@ -20,10 +20,12 @@ from utils import (  # noqa: E402
     StairsExplorer,
     decaying_spectrum,
     draw_network_architecture,
+    duality_gap_stairs,
     plot_stairs,
     stairs_explorer,
     stairs_from_singular_values,
     stairs_values_from_axes,
+    train_deep_linear,
 )
 from utils.checks import check_exercise, registered_exercises  # noqa: E402
 
@@ -252,6 +254,22 @@ def test_architecture_draws_on_given_axes():
 def test_architecture_rejects_bad_input(L, s, K, error):
     with pytest.raises(error):
         draw_network_architecture(L, s, K)
+
+
+# ------------------------------------------------------------------------------------------ the deepest step
+@pytest.mark.slow
+def test_step_l4_of_a_depth_five_network_matches_a_trained_partially_parallel_network():
+    """MATH.md 3 verified the L = 5 steps l = 2, 3 numerically; l = 4 (two shared layers) rested on the
+    derivation. A trained network with two shared layers and parallel layers 3..5 reaches the closed form."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((2, 3)), rng.standard_normal((2, 2))
+    L, t = 5, 0.9
+    stairs = duality_gap_stairs(X, Y, L, t=t)
+    fit = train_deep_linear(X, Y, L, architecture="partial", n_shared=2, scale=t, n_branches=2, n_starts=2,
+                            seed=0, tol=1e-8)
+    assert fit.residual <= 1e-6
+    assert fit.objective == pytest.approx(stairs[2], rel=1e-6)
+    assert stairs[1] < fit.objective < stairs[3]  # strictly between its neighbours (rank 2)
 
 
 # ------------------------------------------------------------------------------------------ exercise checks

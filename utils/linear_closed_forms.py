@@ -115,15 +115,22 @@ def _schatten(s: np.ndarray, p: float) -> float:
     return float(s[0] * np.sum((s / s[0]) ** p) ** (1.0 / p))
 
 
+def _log_schatten(s: np.ndarray, p: float) -> float:
+    """log (sum s_i^p)^(1/p) for descending s > 0: stays finite where the norm itself would overflow."""
+    return float(np.log(s[0]) + np.log(np.sum((s / s[0]) ** p)) / p)
+
+
 def _scale(t):
     return None if t is None else check_positive("t", t)
 
 
 def _stairs(s: np.ndarray, L: int, t: float | None) -> np.ndarray:
-    norms = np.array([_schatten(s, 2.0 / l) for l in range(2, L + 1)])
-    if t is None:
-        return 0.5 * L * norms ** (2.0 / L)
-    return t ** (-(L - 2)) * norms
+    if s.size == 0:
+        return np.zeros(L - 1)
+    log_norms = np.array([_log_schatten(s, 2.0 / l) for l in range(2, L + 1)])
+    if t is None:  # (L/2) ||A||_{S_{2/l}}^{2/L}, in logs so that deep networks (L in the hundreds) do not overflow
+        return 0.5 * L * np.exp(log_norms * (2.0 / L))
+    return np.exp(log_norms - (L - 2) * np.log(t))
 
 
 # ----------------------------------------------------------------------------------------- basic objects

@@ -19,7 +19,9 @@ import io
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ._validation import as_matrix, check_depth, check_positive, check_same_rows
 from .low_rank import solve_schatten_penalised
@@ -218,8 +220,9 @@ class LowRankExplorer(widgets.VBox):
 
     Left panel: the singular values of the solution for the chosen (L, beta) (grey: ``reference``). Right
     panel: numerical and effective rank against L for the chosen beta, the chosen L marked. The figure is a
-    plain :class:`matplotlib.figure.Figure` whose artists are updated in place and rendered to a PNG
-    (works without ipympl); nothing is solved in a callback.
+    plain :class:`matplotlib.figure.Figure` on an Agg canvas (works without ipympl): the static parts (axes,
+    ticks, legends) are drawn once and cached, and a redraw only restores that background, draws the few
+    changing artists (blitting) and encodes the PNG; nothing is solved in a callback.
 
     Attributes
     ----------
@@ -232,7 +235,6 @@ class LowRankExplorer(widgets.VBox):
         sv, depths, betas = _check_path(singular_values, depths, betas)
         self._sv, self._depths, self._betas = sv, depths, betas
         self._num, self._eff = ranks_from_singular_values(sv, rtol)
-        self._dpi = dpi
         style = {"description_width": "initial"}
         self.depth = widgets.SelectionSlider(options=[(str(L), L) for L in depths], value=depths[0],
                                              description="depth L", style=style)
@@ -256,6 +258,13 @@ class LowRankExplorer(widgets.VBox):
         ax2.set(xlabel="depth L", ylabel="rank", xticks=depths, ylim=(-0.2, sv.shape[2] + 0.5))
         ax2.legend(fontsize=8, loc="lower left")
         ax2.grid(alpha=0.3)
+        self._titles = [ax.set_title(" ", fontsize=9) for ax in (ax1, ax2)]
+        self._dynamic = [self.spectrum_line, self._rank_line, self._eff_line, self._marker, *self._titles]
+        for artist in self._dynamic:
+            artist.set_animated(True)  # left out of the cached background
+        self._canvas = FigureCanvasAgg(self.figure)
+        self._canvas.draw()
+        self._background = self._canvas.copy_from_bbox(self.figure.bbox)
         self.image = widgets.Image(format="png")
         self.depth.observe(self._on_change, names="value")
         self.beta.observe(self._on_change, names="value")
@@ -270,14 +279,17 @@ class LowRankExplorer(widgets.VBox):
         i = self._depths.index(self.depth.value)
         j = self._betas.index(self.beta.value)
         self.spectrum_line.set_ydata(self._sv[i, j])
-        self.axes[0].set_title(f"L = {self._depths[i]}, beta = {self._betas[j]:g}: rank {self._num[i, j]}, "
-                               f"effective rank {self._eff[i, j]:.2f}", fontsize=9)
+        self._titles[0].set_text(f"L = {self._depths[i]}, beta = {self._betas[j]:g}: rank {self._num[i, j]}, "
+                                 f"effective rank {self._eff[i, j]:.2f}")
         self._rank_line.set_ydata(self._num[:, j])
         self._eff_line.set_ydata(self._eff[:, j])
         self._marker.set_data([self._depths[i]], [self._num[i, j]])
-        self.axes[1].set_title(f"beta = {self._betas[j]:g}", fontsize=9)
+        self._titles[1].set_text(f"beta = {self._betas[j]:g}")
+        self._canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            self.figure.draw_artist(artist)
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self._dpi, pil_kwargs={"compress_level": 1})
+        Image.fromarray(np.asarray(self._canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
         self.image.value = buf.getvalue()
 
 

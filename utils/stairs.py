@@ -9,25 +9,27 @@ parallel branches gives, with the paper's index ``l = s + 2`` in ``2..L``, the v
 a staircase ``D = P^2 <= P^3 <= ... <= P^L = P`` (strictly increasing iff rank(A) >= 2), where ``A = X^+ Y``.
 The values come from :func:`utils.linear_closed_forms.stairs_from_singular_values`; this module only draws.
 
-Public names: :func:`plot_stairs`, :func:`stairs_explorer` (returns a :class:`StairsExplorer` widget),
-:func:`decaying_spectrum`, :func:`draw_network_architecture`.
+Public names: :func:`plot_stairs`, :func:`stairs_values_from_axes`, :func:`stairs_explorer` (returns a
+:class:`StairsExplorer` widget), :func:`decaying_spectrum`, and :func:`draw_network_architecture` (defined in
+:mod:`utils.network_drawing`, re-exported here for the stairs chapter).
 """
 
 from __future__ import annotations
 
 import io
-import numbers
+from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from ._validation import as_vector, check_depth, check_positive
 from .linear_closed_forms import stairs_from_singular_values
+from .network_drawing import _check_int, draw_network_architecture
 
 __all__ = ["plot_stairs", "stairs_values_from_axes", "stairs_explorer", "StairsExplorer", "decaying_spectrum",
            "draw_network_architecture"]
@@ -37,6 +39,7 @@ _D_COLOR = "#2ca02c"
 _P_COLOR = "#d62728"
 _MAX_EXPLORER_DEPTH = 10
 _MAX_EXPLORER_RANK = 8
+_MAX_CACHED_BACKGROUNDS = 24  # ~0.65 MB each at the default size
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -47,14 +50,6 @@ def _check_singular_values(sigma) -> np.ndarray:
     if not np.any(sigma > 0):
         raise ValueError("sigma (the singular values of A) must contain at least one positive value")
     return np.sort(sigma)[::-1]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def decaying_spectrum(rank: int, decay: float) -> np.ndarray:
@@ -79,6 +74,14 @@ def decaying_spectrum(rank: int, decay: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- stairs plot
+def _rounded_limits(lo: float, hi: float) -> tuple[float, float]:
+    """``[lo, hi]`` widened to multiples of a round step (1, 2 or 5 times a power of ten) near (hi - lo) / 4."""
+    raw = (hi - lo) / 4.0
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = power * min((m for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw), default=10.0)
+    return float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)
+
+
 def _superscript(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"))
 
@@ -131,9 +134,10 @@ class _StairsArtists:
         lo, hi = D - 0.35 * span, P + 0.45 * span
         cur_lo, cur_hi = ax.get_ylim()
         keep = sticky and cur_lo <= lo and cur_hi >= hi and hi - lo >= 0.6 * (cur_hi - cur_lo)
-        if not keep:  # sticky limits get some slack, so that small changes keep the background
-            pad = 0.12 * (hi - lo) if sticky else 0.0
-            ax.set_ylim(lo - pad, hi + pad)
+        if not keep:
+            # sticky limits are rounded outwards to a grid: small changes keep them (and the cached
+            # background), and a state seen before gets the same limits again
+            ax.set_ylim(*(_rounded_limits(lo, hi) if sticky else (lo, hi)))
         self.d_text.set_position((L + 0.55, D - 0.03 * span))
         self.d_text.set_text(f"D = P\u00b2 = {D:.4g} (fully parallel)")
         self.p_text.set_position((1.45, P + 0.03 * span))
@@ -264,8 +268,7 @@ class StairsExplorer(widgets.VBox):
         self._artists = _StairsArtists(self.ax, n_value_labels=0, compact_ticks=True)  # the y-axis and D, P labels suffice
         for artist in self._artists.dynamic:
             artist.set_animated(True)  # left out of the cached background
-        self._background = None
-        self._background_key = None
+        self._backgrounds = OrderedDict()  # background key -> rendered background (LRU)
         self.full_redraws = 0
         self.image = widgets.Image(format="png")
         self.values = np.array([])
@@ -313,22 +316,24 @@ class StairsExplorer(widgets.VBox):
     def redraw(self) -> None:
         """Recompute ``[P^2..P^L]`` for the current controls, update the artists and re-render the PNG.
 
-        The axes, ticks and labels are rendered once per (L, scale mode, y-limits) and cached (the
-        y-limits are sticky, with some slack); a redraw restores that background, draws the few artists
-        that changed and encodes the PNG (fast compression).
+        The axes, ticks and labels are rendered once per (L, scale mode, y-limits) and kept in a small LRU
+        cache (the y-limits are rounded and sticky, so they rarely change); a redraw restores that background,
+        draws the few artists that changed and encodes the PNG (fast compression).
         """
         L = int(self.depth.value)
         t = None if self.scale_mode.value == "optimised" else 1.0
         self.values = np.asarray(stairs_from_singular_values(self._sigma, L, t=t), dtype=float)
         self._artists.update(self.values, L, optimised=t is None, t=t, sticky=True)
         key = self._artists.background_key()
-        if key != self._background_key:
-            self._canvas.draw()  # everything but the animated (dynamic) artists
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-            self._background_key = key
-            self.full_redraws += 1
+        if key in self._backgrounds:
+            self._backgrounds.move_to_end(key)
+            self._canvas.restore_region(self._backgrounds[key])
         else:
-            self._canvas.restore_region(self._background)
+            self._canvas.draw()  # everything but the animated (dynamic) artists
+            self._backgrounds[key] = self._canvas.copy_from_bbox(self.figure.bbox)
+            if len(self._backgrounds) > _MAX_CACHED_BACKGROUNDS:
+                self._backgrounds.popitem(last=False)
+            self.full_redraws += 1
         for artist in self._artists.dynamic:
             self.figure.draw_artist(artist)
         buf = io.BytesIO()
@@ -360,108 +365,3 @@ def stairs_explorer(sigma=None, L=4):
         Readers of the static website see no live widget: draw a static figure next to it.
     """
     return StairsExplorer(sigma=sigma, L=L)
-
-
-# --------------------------------------------------------------------------------------------- architecture
-def draw_network_architecture(L, n_shared, n_branches=3, ax=None, *, ellipsis=False, title=None):
-    """Draw an ``L``-layer linear network whose first ``n_shared`` layers are shared and the rest parallel.
-
-    Stairs step ``s = n_shared`` (MATH.md section 3; the paper's index ``l = s + 2``): the input ``X``
-    passes through the shared layers ``W_1..W_s`` (one node per shared hidden representation), then
-    through ``n_branches`` parallel branches, branch j having the layers ``W_{s+1,j}..W_{L,j}``; each
-    branch's last hidden layer is a single neuron, and the branch outputs are summed into ``Y``.
-
-    - ``n_shared = L - 2``: the standard network (the branches are the neurons of the last hidden layer);
-    - ``n_shared = 0``: the fully parallel network of MATH.md section 4 (each branch its own ``W_1``).
-
-    Parameters
-    ----------
-    L : int
-        Number of weight layers (>= 2).
-    n_shared : int
-        Shared layers ``s``, 0 <= s <= L - 2.
-    n_branches : int
-        Branches drawn (>= 1).
-    ax : matplotlib Axes or None
-        Axes to draw on; a new figure is made when None.
-    ellipsis : bool
-        Draw vertical dots before the last branch, to suggest "K branches" (as for a parallel network).
-    title : str or None
-        Axes title; None gives a default naming L, s and the number of branches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Nodes are ``matplotlib.patches.Circle`` patches with gids ``"input-node"`` (1), ``"shared-node"``
-        (s: the shared hidden layers), ``"branch-node"`` (``n_branches * (L - 1 - s)``: the hidden layers
-        of the branches, the last of each a single neuron) and ``"output-node"`` (1).
-    """
-    L = check_depth(L, minimum=2)
-    s = _check_int("n_shared", n_shared, 0)
-    if s > L - 2:
-        raise ValueError(f"n_shared must be between 0 and L - 2 = {L - 2} (the last two layers are always "
-                         f"in the branches), got {s}")
-    K = _check_int("n_branches", n_branches, 1)
-
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(1.0 + 1.1 * L, 0.9 + 0.75 * K), layout="constrained")
-    else:
-        fig = ax.figure
-    ys = -np.arange(K, dtype=float)  # branch heights, top to bottom
-    if ellipsis and K >= 2:
-        ys[-1] -= 0.6  # room for the dots before the last branch
-    ys -= (ys.max() + ys.min()) / 2
-    r_big, r_small = 0.22, 0.12
-
-    def node(x, y, gid, color, r=r_big, label=None):
-        ax.add_patch(Circle((x, y), r, facecolor=color, edgecolor="0.2", lw=1.0, gid=gid, zorder=3))
-        if label:
-            ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=4)
-
-    def edge(p, q, r0, r1, label=None, above=True):
-        v = np.subtract(q, p)
-        u = v / np.hypot(*v)
-        a = np.add(p, u * r0)
-        b = np.subtract(q, u * r1)
-        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, lw=0.9, color="0.35",
-                                     zorder=2))
-        if label:
-            mid = (a + b) / 2
-            ax.text(mid[0], mid[1] + (0.1 if above else -0.1), label, ha="center",
-                    va="bottom" if above else "top", fontsize=7, color="0.15")
-
-    node(0, 0, "input-node", "white", label="$X$")
-    prev, prev_r = (0.0, 0.0), r_big
-    for i in range(1, s + 1):
-        node(i, 0, "shared-node", "#9ecae1", label=f"$h_{{{i}}}$")
-        edge(prev, (i, 0.0), prev_r, r_big, label=f"$W_{{{i}}}$")
-        prev, prev_r = (float(i), 0.0), r_big
-    out = (float(L), 0.0)
-    for j, y in enumerate(ys):
-        p, pr = prev, prev_r
-        for i in range(s + 1, L):
-            last = i == L - 1  # the branch's last hidden layer: a single neuron, reached by a vector
-            r = r_small if last else r_big
-            node(i, y, "branch-node", "#fdae6b" if last else "#fdd0a2", r=r)
-            label = (f"$w_{{{i},j}}$" if last else f"$W_{{{i},j}}$") if j == 0 else None
-            edge(p, (i, y), pr, r, label=label)
-            p, pr = (float(i), y), r
-        edge(p, out, pr, r_big, label=f"$w_{{{L},j}}^T$" if j == 0 else None)
-    node(L, 0, "output-node", "white", label="$Y$")
-    ax.text(L, -r_big - 0.12, r"$\Sigma_j$", ha="center", va="top", fontsize=8)
-    if ellipsis and K >= 2:
-        y_dots = (ys[-2] + ys[-1]) / 2
-        for xd in range(s + 1, L):
-            ax.text(xd, y_dots, r"$\vdots$", ha="center", va="center", fontsize=10)
-    if title is None:
-        kind = ("standard network" if s == L - 2 else "fully parallel network" if s == 0
-                else f"{s} shared layer{'s' if s != 1 else ''}, {L - s} parallel")
-        title = f"L = {L}, s = {s}: {kind}"
-    ax.set_title(title, fontsize=9)
-    ax.set_xlim(-0.5, L + 0.5)
-    ax.set_ylim(ys.min() - 0.6, ys.max() + 0.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return fig

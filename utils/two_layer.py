@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from ._validation import SolverError, as_matrix, as_vector, check_positive, check_same_rows, check_seed
+from ._validation import SolverError, as_matrix, as_vector, check_positive, check_same_rows
+from .arrangements import _check_patterns, _row_space, arrangement_cells_2d, hyperplane_patterns
 
 __all__ = [
     "hyperplane_patterns",
@@ -31,166 +32,6 @@ __all__ = [
     "TwoLayerReluPath",
     "gauge_relu_features",
 ]
-
-_ANGLE_TOL = 1e-10
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Activation patterns
-# ----------------------------------------------------------------------------------------------------------
-def _row_space(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates ``Z = X V_r`` (n, r) of the rows in an orthonormal basis of the row space, and the
-    mask of rows that are zero up to the rank tolerance."""
-    _, s, vt = np.linalg.svd(X, full_matrices=False)
-    tol = (s[0] if s.size else 0.0) * max(X.shape) * np.finfo(float).eps
-    r = int(np.sum(s > tol))
-    Z = X @ vt[:r].T
-    zero_rows = np.linalg.norm(Z, axis=1) <= max(tol, np.finfo(float).tiny)
-    return Z, zero_rows
-
-
-def _canonical(patterns: np.ndarray, include_zero: bool) -> np.ndarray:
-    """Distinct rows in ascending lexicographic order (False < True), optionally without the all-False row."""
-    patterns = np.unique(np.asarray(patterns, dtype=bool), axis=0)
-    if not include_zero:
-        patterns = patterns[patterns.any(axis=1)]
-    return patterns
-
-
-def _cells_from_coordinates(Z: np.ndarray, zero_rows: np.ndarray):
-    """Critical angles, cell mid-angles and cell patterns of the arrangement of lines z_j^T u = 0 in R^2."""
-    nz = ~zero_rows
-    phi = np.arctan2(Z[nz, 1], Z[nz, 0])
-    crit = np.mod(np.concatenate([phi + np.pi / 2, phi - np.pi / 2]), 2 * np.pi)
-    crit = np.sort(crit)
-    if crit.size:
-        keep = np.concatenate([[True], np.diff(crit) > _ANGLE_TOL])
-        crit = crit[keep]
-        if crit.size > 1 and crit[-1] - crit[0] > 2 * np.pi - _ANGLE_TOL:
-            crit = crit[:-1]
-    if crit.size == 0:
-        mids = np.array([0.0])
-    else:
-        nxt = np.concatenate([crit[1:], [crit[0] + 2 * np.pi]])
-        mids = np.mod(0.5 * (crit + nxt), 2 * np.pi)
-    U = np.stack([np.cos(mids), np.sin(mids)])
-    patterns = (Z @ U >= 0).T
-    patterns[:, zero_rows] = True
-    return crit, mids, patterns
-
-
-def arrangement_cells_2d(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cells of the hyperplane arrangement of 2-D data, in angular order (for drawings).
-
-    Parameters
-    ----------
-    X : array_like, shape (n, 2)
-        Data with two features; each non-zero row ``x_j`` defines the line ``x_j^T u = 0`` through the origin.
-
-    Returns
-    -------
-    critical_angles : ndarray, shape (c,)
-        Sorted distinct angles in [0, 2 pi) of the directions lying on some line (the cell boundaries).
-    mid_angles : ndarray, shape (c,)
-        One angle inside each open cell (the midpoint between consecutive critical angles).
-    patterns : ndarray of bool, shape (c, n)
-        ``1[X u >= 0]`` for ``u = (cos, sin)`` of each mid-angle (including the all-False cell, if any).
-    """
-    X = as_matrix("X", X)
-    if X.shape[1] != 2:
-        raise ValueError(f"arrangement_cells_2d needs 2 features (d = 2), got X with shape {X.shape}")
-    zero_rows = np.linalg.norm(X, axis=1) <= np.finfo(float).eps * max(1.0, np.abs(X).max()) * 2
-    return _cells_from_coordinates(X, zero_rows)
-
-
-def hyperplane_patterns(X, method: str = "exact", n_samples: int | None = None, seed=None, *,
-                        include_zero: bool = False) -> np.ndarray:
-    """Distinct activation patterns ``1[X u >= 0]`` of the hyperplane arrangement of the rows of X.
-
-    The patterns are those of the *open cells* of the arrangement (directions ``u`` on no hyperplane
-    ``x_j^T u = 0`` of a non-zero row); a zero row is active for every ``u``. Patterns realised only on the
-    hyperplanes themselves are not listed: their cones in the convex program are faces of the cone of an
-    adjacent cell, so they add nothing (MATH.md section 1). Random Gaussian gates find exactly these cells
-    with probability one, so ``"sample"`` with enough gates returns the same array as ``"exact"``.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, d)
-        Data, one sample per row.
-    method : {"exact", "sample"}
-        ``"exact"`` enumerates every cell and needs rank(X) <= 2 (e.g. 1-D inputs with a bias column): the
-        rows are projected onto the 2-D row space and one direction is taken inside each angular sector between
-        consecutive critical directions. ``"sample"`` keeps the distinct patterns of ``n_samples`` gates
-        ``u ~ N(0, I_d)``.
-    n_samples : int, optional
-        Number of random gates (required for ``"sample"``).
-    seed : int, numpy Generator or None
-        Seed of the gates (None means the fixed seed 0).
-    include_zero : bool, default False
-        Keep the all-inactive pattern when it occurs. It contributes nothing to the network (its neurons
-        output zero), so it is dropped by default.
-
-    Returns
-    -------
-    ndarray of bool, shape (P, n)
-        One row per distinct pattern (row i is the diagonal of ``D_i``), in ascending lexicographic order
-        (False < True, column 0 most significant), so equal sets give equal arrays.
-
-    Raises
-    ------
-    ValueError
-        For an unknown method, a missing ``n_samples``, or ``"exact"`` with rank(X) > 2.
-    """
-    X = as_matrix("X", X)
-    if method not in ("exact", "sample"):
-        raise ValueError(f"method must be 'exact' or 'sample', got {method!r}")
-    Z, zero_rows = _row_space(X)
-    if method == "exact":
-        r = Z.shape[1]
-        if r > 2:
-            raise ValueError(
-                f"exact enumeration of activation patterns needs rank(X) <= 2, but rank(X) = {r}; "
-                "use method='sample' with n_samples (sampled patterns only give an upper bound)")
-        if r == 0:
-            patterns = np.ones((1, X.shape[0]), dtype=bool)
-        elif r == 1:
-            patterns = np.stack([(s * Z[:, 0] > 0) | zero_rows for s in (1.0, -1.0)])
-        else:
-            patterns = _cells_from_coordinates(Z, zero_rows)[2]
-        return _canonical(patterns, include_zero)
-    if n_samples is None:
-        raise ValueError("method='sample' needs n_samples, the number of random gates to draw")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    rng = check_seed(seed)
-    found = []
-    n, d = X.shape
-    for start in range(0, int(n_samples), 20000):
-        G = rng.standard_normal((d, min(20000, int(n_samples) - start)))
-        block = (X @ G >= 0).T
-        block[:, zero_rows] = True
-        found.append(np.unique(block, axis=0))
-    return _canonical(np.concatenate(found), include_zero)
-
-
-def _check_patterns(patterns, n: int) -> np.ndarray:
-    """Validate a user-given pattern array and return it as bool (P, n)."""
-    if isinstance(patterns, (str, bytes)):
-        raise TypeError(f"patterns must be an array of 0/1 values of shape (P, n), got {patterns!r}")
-    arr = np.asarray(patterns)
-    if arr.ndim == 1 and arr.size == n:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] == 0:
-        raise ValueError(f"patterns must have shape (P, n) with P >= 1 and n = {n}, got shape {arr.shape}")
-    if arr.dtype != bool:
-        try:
-            vals = arr.astype(float)
-        except (TypeError, ValueError):
-            raise TypeError("patterns must contain only 0/1 or boolean values") from None
-        if not np.all((vals == 0) | (vals == 1)):
-            raise ValueError("patterns must contain only 0/1 or boolean values")
-        arr = vals.astype(bool)
-    return arr
 
 
 def _resolve_patterns(X: np.ndarray, patterns) -> np.ndarray:
@@ -330,10 +171,20 @@ class TwoLayerConvexResult:
                 c = c - step * lam
                 alive = c > 1e-14 * c.max()
                 U, s, c, F = U[alive], s[alive], c[alive], F[:, alive]
-        if c.size:
-            c = c + np.linalg.lstsq(F, self.fitted - F @ c, rcond=None)[0]
-            ok = c > 0
-            U, s, c = U[ok], s[ok], c[ok]
+        live = np.ones(c.size, dtype=bool)
+        best_err = np.abs(self.fitted - F @ c).max(initial=0.0)
+        for _ in range(3):              # correct the magnitudes; drop neurons the correction would flip
+            if not live.any():
+                break
+            trial = np.where(live, c, 0.0)
+            trial[live] += np.linalg.lstsq(F[:, live], self.fitted - F @ trial, rcond=1e-10)[0]
+            err = np.abs(self.fitted - F @ trial).max()
+            if np.all(trial[live] > 0):
+                if err < best_err:
+                    c, live = trial, trial > 0
+                break
+            live &= trial > 0
+        U, s, c = U[c > 0], s[c > 0], c[c > 0]
         root = np.sqrt(c)
         return (U * root[:, None]).T, s * root
 
@@ -379,10 +230,12 @@ def _solve(problem: cp.Problem, solver: str, **kwargs) -> None:
         raise SolverError(f"two-layer ReLU convex program: solver {solver} failed ({exc})") from None
 
 
-def _result(problem, X, V, W, fit, patterns, beta, what) -> TwoLayerConvexResult:
+def _result(problem, X, y, V, W, fit, patterns, beta, what) -> TwoLayerConvexResult:
     if problem.status != "optimal":
         if beta is None and problem.status in ("infeasible", "infeasible_inaccurate"):
             raise ValueError(_infeasible_message(patterns))
+        if beta is None:                 # a clearer message when the labels are outside the span
+            _check_interpolable(X, y, patterns)
         raise SolverError(f"{what}: the solver returned status '{problem.status}', not 'optimal'")
     return TwoLayerConvexResult(value=float(problem.value), v=np.array(V.value.T), w=np.array(W.value.T),
                                 patterns=patterns, status=problem.status, beta=beta,
@@ -427,12 +280,16 @@ def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABE
         beta = check_positive("beta", beta)
     V, W, fit, penalty, cones = _relu_parts(X, patterns)
     if beta is None:
-        _check_interpolable(X, y, patterns)
         problem = cp.Problem(cp.Minimize(penalty), [fit == y] + cones)
     else:
         problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - y) + beta * penalty), cones)
-    _solve(problem, solver)
-    return _result(problem, X, V, W, fit, patterns, beta, "two-layer ReLU convex program")
+    try:
+        _solve(problem, solver)
+    except SolverError:
+        if beta is None:
+            _check_interpolable(X, y, patterns)
+        raise
+    return _result(problem, X, y, V, W, fit, patterns, beta, "two-layer ReLU convex program")
 
 
 class TwoLayerReluPath:
@@ -467,7 +324,7 @@ class TwoLayerReluPath:
         """Solve at weight decay ``beta > 0`` (reusing the compiled problem)."""
         self._beta.value = check_positive("beta", beta)
         _solve(self.problem, self.solver)
-        return _result(self.problem, self.X, self._V, self._W, self._fit, self.patterns, self._beta.value,
+        return _result(self.problem, self.X, self.y, self._V, self._W, self._fit, self.patterns, self._beta.value,
                        "two-layer ReLU convex program (beta path)")
 
 

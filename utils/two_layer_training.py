@@ -13,6 +13,7 @@ output weights are a vector w2 (m,)) or a matrix Y (n, k) (output weights W2 (m,
 from __future__ import annotations
 
 import numbers
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,12 @@ from scipy.optimize import minimize
 
 from ._optim import augmented_lagrangian, best_of_starts
 from ._validation import SolverError, as_matrix, check_positive, check_same_rows, check_seed
+
+try:  # BLAS threads only slow down the tiny matrix products of these trainers (much worse on a busy machine)
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    def threadpool_limits(*args, **kwargs):
+        return nullcontext()
 
 __all__ = [
     "two_layer_forward",
@@ -238,11 +245,12 @@ def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 
         return value, np.concatenate([gW1.ravel(), gW2.ravel()])
 
     results, converged = [], []
-    for _ in range(n_starts):
-        out = minimize(fun, _init(rng, d, m, k, init_scale), jac=True, method="L-BFGS-B",
-                       options={"maxiter": max_iter, "gtol": 1e-10, "ftol": 1e-15, "maxcor": 30})
-        results.append((float(out.fun), out.x))
-        converged.append(out.nit < max_iter)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(n_starts):
+            out = minimize(fun, _init(rng, d, m, k, init_scale), jac=True, method="L-BFGS-B",
+                           options={"maxiter": max_iter, "gtol": 1e-10, "ftol": 1e-15, "maxcor": 30})
+            results.append((float(out.fun), out.x))
+            converged.append(out.nit < max_iter)
     best = int(np.argmin([r[0] for r in results]))
     return _finish(results, X, Y, vector, d, m, k, activation, best, converged)
 
@@ -301,10 +309,12 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
         return A @ W2 - Y, vjp
 
     def run(gen):
-        return augmented_lagrangian(objective, constraint, _init(gen, d, m, k, init_scale), tol=tol)
+        return augmented_lagrangian(objective, constraint, _init(gen, d, m, k, init_scale), tol=tol,
+                                    max_outer=30, max_inner=1000)
 
     feasibility = max(tol, 1e-6)
-    best, runs = best_of_starts(run, n_starts, rng, feasibility_tol=feasibility)
+    with threadpool_limits(limits=1, user_api="blas"):
+        best, runs = best_of_starts(run, n_starts, rng, feasibility_tol=feasibility)
     if best.residual > feasibility:
         raise SolverError(
             f"min-norm training: no start interpolated the labels (smallest residual {best.residual:.3g}); "
