@@ -13,6 +13,7 @@ from utils import (
     gauge_relu_features,
     hyperplane_patterns,
     relu_gauge_constraints,
+    relu_max_correlation,
     train_two_layer_min_norm,
     train_two_layer_weight_decay,
     two_layer_forward,
@@ -193,6 +194,34 @@ def test_gauge_pieces_embed_in_a_larger_program():
     assert prob.value == pytest.approx(gauge_relu_features(X, y), rel=1e-6)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_max_correlation_matches_a_dense_search(seed):
+    rng = np.random.default_rng(seed)
+    X, z = rank_two_in_3d(6, seed), rng.standard_normal(6)
+    G = rng.standard_normal((3, 200_000))
+    G /= np.linalg.norm(G, axis=0)
+    brute = np.abs(z @ np.maximum(X @ G, 0)).max()
+    assert brute <= relu_max_correlation(X, z) * (1 + 1e-12)
+    assert relu_max_correlation(X, z) == pytest.approx(brute, rel=1e-3)
+    Xr = np.outer(rng.standard_normal(6), rng.standard_normal(3))
+    assert relu_max_correlation(Xr, z) == pytest.approx(np.abs(z @ np.maximum(Xr @ G, 0)).max(), rel=1e-3)
+    assert relu_max_correlation(np.zeros((6, 2)), z) == 0.0
+
+
+def test_dual_solution_certifies_strong_duality():
+    """lambda^T y = P2 and max_u |lambda^T (X u)_+| = 1: the dual D2 is attained at the same value."""
+    X, y = one_d_with_bias(7, 9)
+    res = two_layer_relu_convex(X, y)
+    assert res.dual @ y == pytest.approx(res.value, rel=1e-7)
+    assert relu_max_correlation(X, res.dual) == pytest.approx(1.0, abs=1e-6)
+    beta = 0.2
+    res_b = two_layer_relu_convex(X, y, beta=beta)
+    assert relu_max_correlation(X, res_b.dual) <= beta * (1 + 1e-6)
+    big = relu_max_correlation(X, y)                 # beyond this beta the zero network is optimal
+    assert np.abs(two_layer_relu_convex(X, y, beta=1.01 * big).fitted).max() < 1e-6
+    assert np.abs(two_layer_relu_convex(X, y, beta=0.9 * big).fitted).max() > 1e-3
+
+
 # ---------------------------------------------------------------------------------------------- bad input
 def test_bad_inputs_are_rejected_clearly():
     X, y = one_d_with_bias(5, 0)
@@ -249,3 +278,30 @@ def test_bad_inputs_are_rejected_clearly():
         arrangement_cells_2d(np.ones((3, 3)))
     with pytest.raises(ValueError, match="shape"):
         relu_gauge_constraints(X, pats, cp.Variable(4))
+    with pytest.raises(ValueError, match="rank"):
+        relu_max_correlation(np.random.default_rng(0).standard_normal((5, 3)), y)
+    with pytest.raises(ValueError, match="length"):
+        relu_max_correlation(X, y[:3])
+
+
+# ---------------------------------------------------------------------------------------------- exercise checks
+@pytest.mark.parametrize("exercise_id", ["01.2", "01.3", "01.4"])
+def test_chapter_01_checks_accept_the_answer_and_reject_a_wrong_one(exercise_id, capsys):
+    from utils import check_exercise
+    from utils.checks import ch01
+
+    answer = getattr(ch01, "_answer_" + exercise_id.replace(".", "_"))()
+    assert check_exercise(exercise_id, answer)
+    assert not check_exercise(exercise_id, answer * 1.1 + 1)
+    assert not check_exercise(exercise_id, None)
+    assert "not answered yet" in capsys.readouterr().out
+
+
+def test_chapter_01_answers_match_independent_computations():
+    from utils.checks import ch01
+
+    assert ch01._answer_01_3() == 2 * len(ch01.X_01_3)
+    X, y = ch01.X_01_4, ch01.Y_01_4
+    beta = ch01._answer_01_4()
+    assert np.abs(two_layer_relu_convex(X, y, beta=1.001 * beta).fitted).max() < 1e-6
+    assert np.abs(two_layer_relu_convex(X, y, beta=0.99 * beta).fitted).max() > 1e-4

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import as_matrix, check_seed
 
-__all__ = ["hyperplane_patterns", "arrangement_cells_2d"]
+__all__ = ["hyperplane_patterns", "arrangement_cells_2d", "relu_max_correlation"]
 
 _ANGLE_TOL = 1e-10
 
@@ -168,3 +168,46 @@ def _check_patterns(patterns, n: int) -> np.ndarray:
             raise ValueError("patterns must contain only 0/1 or boolean values")
         arr = vals.astype(bool)
     return arr
+
+
+def relu_max_correlation(X, z) -> float:
+    """``max_{||u||_2 <= 1} |z^T (X u)_+|``, exactly, for rank(X) <= 2 (MATH.md section 1).
+
+    This is the left side of the dual constraint of two-layer ReLU training: ``lambda`` is dual feasible iff
+    ``relu_max_correlation(X, lambda) <= 1``, and with weight decay beta the zero network is optimal iff
+    ``relu_max_correlation(X, y) <= beta``. Only directions in the row space matter; on each angular sector
+    of the arrangement ``z^T (X u)_+ = g^T u`` is linear, so its extremes over the sector's arc are at the
+    sector's ends or at ``+- g / ||g||`` when that direction lies inside.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d), rank <= 2
+    z : array_like, shape (n,)
+
+    Returns
+    -------
+    float
+    """
+    X = as_matrix("X", X)
+    z = np.asarray(z, dtype=float) if not isinstance(z, (str, bytes)) else z
+    if not isinstance(z, np.ndarray) or z.shape != (X.shape[0],) or not np.all(np.isfinite(z)):
+        raise ValueError(f"z must be a finite vector of length {X.shape[0]} (one entry per row of X)")
+    Z, zero_rows = _row_space(X)
+    r = Z.shape[1]
+    if r > 2:
+        raise ValueError(f"relu_max_correlation is exact only for rank(X) <= 2, got rank(X) = {r}")
+    if r == 0:
+        return 0.0
+    if r == 1:
+        return float(max(abs(z @ np.maximum(Z[:, 0], 0)), abs(z @ np.maximum(-Z[:, 0], 0))))
+    crit, mids, patterns = _cells_from_coordinates(Z, zero_rows)
+    best = 0.0
+    ends = np.concatenate([crit[1:], [crit[0] + 2 * np.pi]]) if crit.size else np.array([2 * np.pi])
+    starts = crit if crit.size else np.array([0.0])
+    for a, b, p in zip(starts, ends, patterns, strict=True):
+        g = Z.T @ (p * z)
+        theta = np.arctan2(g[1], g[0])
+        cands = [a, b] + [t for t in (theta, theta + np.pi)
+                          for t in (t + 2 * np.pi * np.round((0.5 * (a + b) - t) / (2 * np.pi)),) if a <= t <= b]
+        best = max(best, max(abs(g @ np.array([np.cos(t), np.sin(t)])) for t in cands))
+    return float(best)

@@ -21,11 +21,18 @@ import cvxpy as cp
 import numpy as np
 
 from ._validation import SolverError, as_matrix, as_vector, check_positive, check_same_rows
-from .arrangements import _check_patterns, _row_space, arrangement_cells_2d, hyperplane_patterns
+from .arrangements import (
+    _check_patterns,
+    _row_space,
+    arrangement_cells_2d,
+    hyperplane_patterns,
+    relu_max_correlation,
+)
 
 __all__ = [
     "hyperplane_patterns",
     "arrangement_cells_2d",
+    "relu_max_correlation",
     "relu_gauge_constraints",
     "two_layer_relu_convex",
     "TwoLayerConvexResult",
@@ -117,6 +124,10 @@ class TwoLayerConvexResult:
         Weight-decay strength (None for min-norm interpolation).
     fitted : ndarray, shape (n,)
         ``sum_i D_i X (v_i - w_i)``, the network's output on the data.
+    dual : ndarray, shape (n,)
+        A dual solution ``lambda``. Min-norm: the multiplier of the interpolation constraint, with
+        ``lambda^T y = value`` and ``max_{||u|| <= 1} |lambda^T (X u)_+| <= 1`` (dual feasibility, MATH.md
+        section 1). Weight decay: the residual ``y - fitted``, with ``max |lambda^T (X u)_+| <= beta``.
     """
 
     value: float
@@ -126,6 +137,7 @@ class TwoLayerConvexResult:
     status: str
     beta: float | None = None
     fitted: np.ndarray = field(default=None, repr=False)
+    dual: np.ndarray = field(default=None, repr=False)
     _X: np.ndarray = field(default=None, repr=False)
 
     def network(self, tol: float = 1e-6, prune: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -237,9 +249,12 @@ def _result(problem, X, y, V, W, fit, patterns, beta, what) -> TwoLayerConvexRes
         if beta is None:                 # a clearer message when the labels are outside the span
             _check_interpolable(X, y, patterns)
         raise SolverError(f"{what}: the solver returned status '{problem.status}', not 'optimal'")
+    fitted = np.asarray(fit.value, dtype=float).ravel()
+    # cvxpy's multiplier nu of "fit == y" enters the Lagrangian as + nu^T (fit - y), so lambda = -nu
+    dual = y - fitted if beta is not None else -np.asarray(problem.constraints[0].dual_value, float).ravel()
     return TwoLayerConvexResult(value=float(problem.value), v=np.array(V.value.T), w=np.array(W.value.T),
                                 patterns=patterns, status=problem.status, beta=beta,
-                                fitted=np.asarray(fit.value, dtype=float).ravel(), _X=X)
+                                fitted=fitted, dual=dual, _X=X)
 
 
 def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABEL") -> TwoLayerConvexResult:

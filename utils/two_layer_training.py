@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numbers
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
@@ -162,6 +162,8 @@ class TwoLayerTrainingResult:
         The same for every start.
     converged : ndarray of bool, shape (n_starts,)
         Whether each start met its stopping tolerances (min-norm: interpolation to ``tol``).
+    weights : list of (W1, w2)
+        The final weights of every start, in the order of the starts.
     """
 
     best_objective: float
@@ -171,6 +173,7 @@ class TwoLayerTrainingResult:
     residual: float
     residuals: np.ndarray
     converged: np.ndarray
+    weights: list = field(default_factory=list, repr=False)
 
 
 def _check_int(name: str, value, minimum: int = 1) -> int:
@@ -201,11 +204,15 @@ def _finish(results, X, Y, vector, d, m, k, activation, best_index, converged):
     thetas = [r[1] for r in results]
     residuals = np.array([float(np.max(np.abs(_act(X @ _split(t, d, m, k)[0], activation)[0]
                                               @ _split(t, d, m, k)[1] - Y))) for t in thetas])
+    weights = []
+    for t in thetas:
+        W1, W2 = _split(t, d, m, k)
+        weights.append((W1.copy(), W2[:, 0].copy() if vector else W2.copy()))
     W1, W2 = _split(thetas[best_index], d, m, k)
     return TwoLayerTrainingResult(best_objective=float(objectives[best_index]), objectives=objectives,
                                   W1=W1.copy(), w2=(W2[:, 0].copy() if vector else W2.copy()),
                                   residual=float(residuals[best_index]), residuals=residuals,
-                                  converged=np.asarray(converged, dtype=bool))
+                                  converged=np.asarray(converged, dtype=bool), weights=weights)
 
 
 def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 10, seed=None,
