@@ -35,8 +35,8 @@ def _leaks(text: str, ref) -> list[str]:
     """
     if np.asarray(ref).dtype.kind == "b":
         return [w for w in ("True", "False") if np.ndim(ref) == 0 and w == str(bool(ref)) and w in text]
-    values = {f"{v:.4g}" for v in np.asarray(ref, dtype=float).ravel()
-              if not (float(v).is_integer() and abs(v) < 10)}
+    values = {f"{v:.4g}" for v in np.asarray(ref, dtype=float).ravel()}
+    values = {v for v in values if not re.fullmatch(r"-?\d", v)}
     found = []
     for token in _NUMBER.findall(text):
         try:

@@ -48,6 +48,7 @@ def test_exact_pricing_bounds_sandwich_the_socp_value(exact_run, exact_value):
     assert np.all(lb <= exact_value * (1 + 1e-7))
     assert res.upper_bound == pytest.approx(exact_value, rel=1e-6)
     assert res.lower_bound == pytest.approx(exact_value, rel=1e-6)
+    assert res.lower_bound == np.nanmax(lb)                 # certified bounds: the best one counts
 
 
 def test_final_network_interpolates_with_penalty_equal_to_upper_bound(exact_run):
@@ -65,6 +66,10 @@ def test_gradient_pricing_gives_valid_upper_bounds_and_estimated_lower_bounds(ex
     assert np.all(ub >= exact_value * (1 - 1e-7))
     assert res.residual <= 1e-6
     assert res.penalty == pytest.approx(ub[-1], rel=1e-6)
+    estimates = res.lower_bounds[np.isfinite(res.lower_bounds)]
+    assert res.lower_bound == estimates[-1]                # an estimate: the last one, not the largest
+    finite = np.isfinite(res.lower_bounds)                 # each estimate <= the same iteration's master value
+    assert np.all(res.lower_bounds[finite] <= ub[finite] * (1 + 1e-6))
 
 
 def test_vector_output_deep_network_is_balanced_and_interpolates():

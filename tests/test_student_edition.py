@@ -279,9 +279,11 @@ def test_unclosed_or_unopened_gated_solution_is_an_error():
         make_student_notebook(_nb(TITLE, COLAB, new_markdown_cell("```{solution-end}\n```")))
 
 
-def test_answer_names_reads_top_level_assignments_only():
-    src = "answer_a = 1\ndef f():\n    answer_b = 2\nanswer_c: float = 3.0\nfor i in range(2):\n    answer_d = i"
-    assert answer_names(src) == ["answer_a", "answer_c"]
+def test_answer_names_reads_module_level_assignments_including_loops_but_not_functions():
+    src = ("answer_a = 1\ndef f():\n    answer_b = 2\nanswer_c: float = 3.0\nfor i in range(2):\n"
+           "    if i:\n        answer_d = i\nclass K:\n    answer_e = 1\ntry:\n    pass\n"
+           "except ValueError:\n    answer_f = 0\nanswer_a += 1")
+    assert answer_names(src) == ["answer_a", "answer_c", "answer_d", "answer_f"]
     assert answer_names("answer_x = (") == []
 
 

@@ -153,8 +153,14 @@ class ColumnGenerationResult:
 
     @property
     def lower_bound(self) -> float:
-        """The largest lower bound over the iterations (certified only if :attr:`lower_bound_certified`)."""
-        return float(np.nanmax(self.lower_bounds))
+        """The final lower bound.
+
+        Certified pricing: the largest lower bound over the iterations (each one is valid). Gradient pricing:
+        the last estimate (earlier estimates, made with a worse multiplier and a possibly missed maximum, can
+        even exceed the final upper bound, so their maximum means nothing).
+        """
+        finite = self.lower_bounds[np.isfinite(self.lower_bounds)]
+        return float(finite.max() if self.lower_bound_certified else finite[-1])
 
     @property
     def n_iterations(self) -> int:

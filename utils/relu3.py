@@ -25,6 +25,11 @@ second-layer weights ``+sqrt(a_i)`` (or ``-sqrt(a_i)``), so ``||W1||_F = ||w2|| 
 ``(X W1)_+ w2 = p_o / g``; the cone constraint ``(2 D_o - I) p_o >= 0`` makes ``((X W1)_+ w2)_+ = D_o p_o / g``;
 the output weight is ``+g`` for ``p_o`` and ``-g`` for ``q_o``. Scaling the three layers to ``g^{1/3}`` balances
 the branch: its power penalty is ``g``, and the sum over branches is ``V``.
+
+An interior-point solution spreads small weights over many blocks, so the output weights are finally re-chosen
+by a linear program, ``min sum_j c_j s.t. sum_j c_j s_j phi_j = y, c >= 0``, over the unit branches of all
+non-negligible blocks (``phi_j`` from a forward pass): its vertex solution keeps at most n branches, interpolates
+to the LP's accuracy, and its value is the SOCP's up to solver tolerance (the block gauges are feasible for it).
 """
 
 from __future__ import annotations
@@ -63,11 +68,11 @@ class ParallelRelu3Result:
     status : str
         cvxpy status of the SOCP ("optimal").
     weights : list
-        The rebuilt network: one branch ``[W1 (d, m), w2 (m,), w3 (1,)]`` per non-zero block, balanced for the
-        power penalty, all branches padded to the same width m (format of
+        The rebuilt network: one branch ``[W1 (d, m), w2 (m,), w3 (1,)]`` per block kept by the final linear
+        program (at most n), balanced for the power penalty, all branches padded to the same width m (format of
         :func:`utils.deep_relu_training.relu_network_forward`, ``architecture="parallel"``).
     branch_values : ndarray, shape (K,)
-        The gauge ``g`` of each kept block (each branch's share of the value; they sum to ``value``).
+        Each branch's share of the value (its power penalty; they sum to ``value`` up to solver accuracy).
     outer_patterns : ndarray of bool, shape (K, n)
         The outer pattern ``1[z >= 0]`` of each branch's hidden vector.
     output_signs : ndarray, shape (K,)
@@ -187,7 +192,7 @@ def _validate(X, y):
     return X, y
 
 
-def parallel_relu3_value(X, y, *, solver: str = "CLARABEL", branch_tol: float = 1e-7) -> ParallelRelu3Result:
+def parallel_relu3_value(X, y, *, solver: str = "CLARABEL") -> ParallelRelu3Result:
     """Exact optimal value of the parallel three-layer ReLU network with the ``1/3 ||.||^3`` penalty.
 
     Solves the single SOCP of MATH.md 5.1 (see the module docstring): all ``2^n - 1`` non-zero outer patterns,
@@ -197,7 +202,7 @@ def parallel_relu3_value(X, y, *, solver: str = "CLARABEL", branch_tol: float = 
 
     which is also the dual value ``D(1)`` of the standard three-layer network [17] at scale t = 1; that network's
     dual optimised over t is ``(3/2) V^{2/3}`` (``result.standard_dual_value``). No width or branch count enters:
-    the rebuilt network has as many branches as the solution has non-zero blocks.
+    the rebuilt network has at most n branches, each as wide as its solution block needs.
 
     Parameters
     ----------
@@ -206,9 +211,7 @@ def parallel_relu3_value(X, y, *, solver: str = "CLARABEL", branch_tol: float = 
     y : array_like, shape (n,)
         Scalar labels.
     solver : str
-        cvxpy solver (default Clarabel).
-    branch_tol : float
-        Blocks whose gauge is below ``branch_tol * value`` are not turned into branches.
+        cvxpy solver (default Clarabel, with tolerances tightened to 1e-10 when it reaches them).
 
     Returns
     -------

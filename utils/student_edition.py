@@ -57,9 +57,11 @@ _BANNER = (
 
 
 def answer_names(source: str) -> list[str]:
-    """Names ``answer_*`` assigned at the top level of a code cell's ``source``, in order, without repeats.
+    """Names ``answer_*`` assigned at module level in a code cell's ``source``, in order, without repeats.
 
-    IPython magics and shell escapes (lines starting with ``%`` or ``!``) are ignored.
+    Module level includes the bodies of ``for``/``while``/``if``/``with``/``try`` statements (an answer may
+    be assigned inside a loop), but not function or class bodies. IPython magics and shell escapes (lines
+    starting with ``%`` or ``!``) are ignored.
     """
     code = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
     try:
@@ -75,12 +77,24 @@ def answer_names(source: str) -> list[str]:
             for elt in target.elts:
                 collect(elt)
 
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                collect(target)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            collect(node.target)
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    collect(target)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)):
+                collect(node.target)
+            elif isinstance(node, ast.With):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        collect(item.optional_vars)
+            for block in ("body", "orelse", "finalbody"):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    visit(getattr(node, block, []))
+            for handler in getattr(node, "handlers", []):
+                visit(handler.body)
+
+    visit(tree.body)
     return names
 
 

