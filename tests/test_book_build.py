@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from test_repository import ROOT, _toc_files
 
 pytestmark = pytest.mark.book
