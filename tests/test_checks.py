@@ -147,6 +147,12 @@ def test_rounded_answer_is_reported_close_but_outside_tolerance(toy, capsys):
     assert "close" in _says(capsys, ex, 2.718)
 
 
+def test_wrong_count_is_not_called_close(toy, capsys):
+    ex = toy(1, 18, rtol=0.0, atol=0.5)
+    assert check_exercise(ex, 18) and check_exercise(ex, 18.0)
+    assert "close" not in _says(capsys, ex, 19)
+
+
 def test_nan_and_complex_and_bool_answers_are_rejected_with_a_message(toy, capsys):
     ex = toy(1, 2.7182818)
     assert "NaN" in _says(capsys, ex, np.nan)

@@ -14,6 +14,7 @@ from .column_generation import *  # noqa: F401,F403
 from .deep_relu_training import *  # noqa: F401,F403
 from .interactive import *  # noqa: F401,F403
 from .linear_closed_forms import *  # noqa: F401,F403
+from .linear_scale_form import *  # noqa: F401,F403
 from .linear_solvers import *  # noqa: F401,F403
 from .low_rank import *  # noqa: F401,F403
 from .low_rank_explorer import *  # noqa: F401,F403
@@ -31,7 +32,7 @@ __all__ = sorted(
     | {
         name
         for module in ("column_generation", "deep_relu_training", "interactive", "linear_closed_forms",
-                       "linear_solvers", "low_rank", "low_rank_explorer", "partition", "rank_one", "relu3",
+                       "linear_scale_form", "linear_solvers", "low_rank", "low_rank_explorer", "partition", "rank_one", "relu3",
                        "stairs", "two_layer", "two_layer_training")
         for name in __import__("sys").modules[f"{__name__}.{module}"].__all__
     }

@@ -109,7 +109,25 @@ def relu_network_penalty_and_grad(weights, architecture: str = "standard", penal
 
 
 def relu_network_penalty(weights, architecture: str = "standard", penalty: str = "weight_decay") -> float:
-    """Penalty of a network: ``1/2 sum ||W||_F^2`` or ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22])."""
+    """Penalty of a network: ``1/2 sum ||W||_F^2`` or ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22]).
+
+    Parameters
+    ----------
+    weights : list, as in :func:`relu_network_forward`.
+    architecture : {"standard", "parallel"}
+    penalty : {"weight_decay", "power"}
+
+    Returns
+    -------
+    float, the penalty (see :func:`relu_network_penalty_and_grad`).
+
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not a (nested, for "parallel") list of arrays.
+    ValueError
+        For an unknown ``architecture`` or ``penalty``, or layer shapes that do not chain.
+    """
     return relu_network_penalty_and_grad(weights, architecture, penalty)[0]
 
 
@@ -166,8 +184,25 @@ def _widths(width, L: int, architecture: str, default: int) -> list[int]:
 def random_relu_network(X, Y, L: int, *, architecture: str = "standard", width=None, n_branches=None, seed=0):
     """A random network of the trainer's initialisation, with outputs of the same norm as Y.
 
-    Shapes as in :func:`relu_network_forward`. ``width``: an int or a list of hidden widths
-    (L - 1 of them for "standard", L - 2 for "parallel"); ``n_branches``: K for "parallel".
+    Parameters
+    ----------
+    X : array_like, shape (n, d); Y : array_like, shape (n, k) or (n,).
+    L : int >= 2, the depth.
+    architecture : {"standard", "parallel"}
+    width : int or list of ints, optional
+        Hidden widths (L - 1 for "standard", L - 2 for "parallel"); default ``2 (n k + 1)`` or ``n + 1``.
+    n_branches : int, optional, the number K of branches ("parallel" only; default ``n k + 1``).
+    seed : int, Generator or None, seeds the random weights.
+
+    Returns
+    -------
+    list, the weights, structured and shaped as in :func:`relu_network_forward`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``architecture``, bad shapes, ``L < 2``, bad widths or ``n_branches`` (or any
+        ``n_branches`` for "standard").
     """
     architecture = _check_architecture(architecture)
     X, Y, L, widths, K = _check_training_input(X, Y, L, architecture, width, n_branches)

@@ -320,10 +320,23 @@ def gap_versus_depth_interactive(
 
 
 def interactive_grid(fig) -> dict:
-    """The slider grid of a figure made here: ``{"kind", "sliders": [names], <name>: [values], ...}``.
+    """The slider grid and precomputed tables of a figure made by this module.
 
-    Also returns the precomputed tables (``values`` or ``dual``/``primal``) exactly as stored in
-    ``fig.layout.meta``. TypeError for a figure not made by this module.
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure returned by :func:`stairs_figure_interactive` or :func:`gap_versus_depth_interactive`.
+
+    Returns
+    -------
+    dict
+        ``{"kind", "sliders": [names], <name>: [values], ...}`` plus the precomputed tables (``values`` or
+        ``dual``/``primal``) exactly as stored in ``fig.layout.meta``.
+
+    Raises
+    ------
+    TypeError
+        For a figure not made by this module.
     """
     meta = getattr(getattr(fig, "layout", None), "meta", None)
     if not isinstance(meta, dict) or meta.get("kind") not in _UPDATES:
@@ -378,8 +391,20 @@ _SCRIPT = """
 def interactive_html(fig, div_id: str | None = None) -> str:
     """Self-contained HTML (a ``div`` and a ``script``) that draws ``fig`` and wires its sliders.
 
-    Uses ``window.Plotly`` when the page has it (the website loads ``_static/vendor/plotly``), otherwise
-    loads the matching plotly.js from cdn.plot.ly. ``div_id`` defaults to a random id.
+    Uses ``window.Plotly`` when the page has it (the website loads ``_static/vendor/plotly``), otherwise loads the
+    matching plotly.js from cdn.plot.ly (Jupyter, Colab).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure made by this module.
+    div_id : str, optional
+        The HTML id of the figure's ``div``; default a random id.
+
+    Returns
+    -------
+    str
+        The HTML snippet.
     """
     kind = interactive_grid(fig)["kind"]
     div_id = div_id or f"duality-{uuid.uuid4().hex[:12]}"
@@ -409,7 +434,13 @@ def interactive_html(fig, div_id: str | None = None) -> str:
 
 
 def show_interactive(fig) -> None:
-    """Display an interactive figure of this module in a notebook (offline-safe HTML, see module doc)."""
+    """Display an interactive figure of this module in a notebook (offline-safe HTML, see module doc).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure made by this module; shown with :func:`interactive_html`.
+    """
     from IPython.display import HTML, display
 
     display(HTML(interactive_html(fig)))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_matrix, check_depth, check_positive, check_same_rows, check_seed
+from ._validation import as_matrix, check_depth, check_positive, check_same_rows
 
 __all__ = [
     "schatten_norm",
@@ -39,11 +39,6 @@ __all__ = [
     "stairs_from_singular_values",
     "parallel_linear_value",
     "parallel_value_from_singular_values",
-    "deep_linear_optimal_weights",
-    "deep_linear_primal_value_at_scale",
-    "deep_linear_dual_value_at_scale",
-    "optimal_scale",
-    "deep_linear_dual_certificate",
 ]
 
 _RANK_RTOL = 1e-10  # relative rank tolerance (singular values below this times the largest are zero)
@@ -170,27 +165,65 @@ def min_norm_target(X, Y) -> np.ndarray:
 def target_singular_values(X, Y) -> np.ndarray:
     """Non-zero singular values of ``A = X^+ Y``, descending (relative rank tolerance 1e-10).
 
-    Returns an empty array for zero labels (``A = 0``).
+    Parameters
+    ----------
+    X : array_like, shape (n, d), the data.
+    Y : array_like, shape (n, k) or (n,), the labels.
+
+    Returns
+    -------
+    ndarray, shape (rank(A),); empty for zero labels (``A = 0``).
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not in range(X) (no interpolating network), or for bad shapes or NaN/inf.
     """
     return _sigma_of(X, Y)
 
 
 # ----------------------------------------------------------------------------------------- values
 def primal_value_from_singular_values(sigma, L, t=None) -> float:
-    """Primal value of the standard deep linear network from the singular values of ``A`` (MATH.md 2.1, 2.3).
+    """Primal value of the standard deep linear network from the singular values of ``A``.
 
-    ``t=None``: ``P_lin = (L/2) sum_i sigma_i^{2/L}`` (optimised over the scale).
-    ``t > 0``: ``P_lin(t) = t^{-(L-2)} ||A||_{S_{2/L}}`` (layers 1..L-2 of Frobenius norm <= t).
-    Empty or all-zero ``sigma`` (zero labels) gives 0.
+    ``t=None``: ``P_lin = (L/2) sum_i sigma_i^{2/L}`` (optimised over the scale; MATH.md 2.1).
+    ``t > 0``: ``P_lin(t) = t^{-(L-2)} ||A||_{S_{2/L}}`` (layers 1..L-2 of Frobenius norm <= t; MATH.md 2.3).
+
+    Parameters
+    ----------
+    sigma : array_like, shape (r,), singular values of ``A`` (>= 0, any order; zeros are dropped).
+    L : int >= 2, the depth.
+    t : float > 0, optional, the scale; None (default) optimises over it.
+
+    Returns
+    -------
+    float, ``P_lin`` or ``P_lin(t)``; 0 for empty or all-zero ``sigma`` (zero labels).
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not 1-D or has NaN/inf or negative entries, ``L < 2`` or ``t <= 0``.
     """
     return float(stairs_from_singular_values(sigma, L, t)[-1])
 
 
 def dual_value_from_singular_values(sigma, L, t=None) -> float:
-    """Dual value from the singular values of ``A`` (MATH.md 2.3).
+    """Dual value of the deep linear network from the singular values of ``A`` (MATH.md 2.3).
 
     ``t=None``: ``D_lin = (L/2) (sum_i sigma_i)^{2/L}``; ``t > 0``: ``D_lin(t) = t^{-(L-2)} ||A||_*``.
-    Empty or all-zero ``sigma`` gives 0.
+
+    Parameters
+    ----------
+    sigma, L, t : as in :func:`primal_value_from_singular_values`.
+
+    Returns
+    -------
+    float, ``D_lin`` or ``D_lin(t)``; 0 for empty or all-zero ``sigma``.
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not 1-D or has NaN/inf or negative entries, ``L < 2`` or ``t <= 0``.
     """
     return float(stairs_from_singular_values(sigma, L, t)[0])
 
@@ -199,46 +232,133 @@ def gap_from_singular_values(sigma, L, t=None) -> float:
     """Duality gap ``P - D >= 0`` from singular values (MATH.md 2.4); zero iff L = 2 or rank <= 1.
 
     ``t=None``: ``(L/2) (sum sigma_i^{2/L} - (sum sigma_i)^{2/L})``; ``t > 0``: ``P_lin(t) - D_lin(t)``.
+
+    Parameters
+    ----------
+    sigma, L, t : as in :func:`primal_value_from_singular_values`.
+
+    Returns
+    -------
+    float, the gap (>= 0).
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not 1-D or has NaN/inf or negative entries, ``L < 2`` or ``t <= 0``.
     """
     st = stairs_from_singular_values(sigma, L, t)
     return float(max(st[-1] - st[0], 0.0))
 
 
 def stairs_from_singular_values(sigma, L, t=None) -> np.ndarray:
-    """The stairs of the duality gap ``[P^2, ..., P^L]`` (MATH.md 3), an array of length L - 1.
+    """The stairs of the duality gap ``[P^2, ..., P^L]`` (MATH.md 3).
 
     ``P^l`` is the value of the network whose first ``s = l - 2`` layers are shared and the rest parallel:
 
     * ``t=None`` (optimised over the scale): ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}``;
     * ``t > 0``: ``P^l(t) = t^{-(L-2)} ||A||_{S_{2/l}}``.
 
-    ``P^2`` is the dual value ``D_lin``, ``P^L`` the primal value ``P_lin``. The stairs are non-decreasing,
-    strictly increasing iff rank(A) >= 2. Zero labels give an array of zeros.
+    ``P^2`` is the dual value ``D_lin``, ``P^L`` the primal value ``P_lin``.
+
+    Parameters
+    ----------
+    sigma : array_like, shape (r,), singular values of ``A`` (>= 0, any order; zeros are dropped).
+    L : int >= 2, the depth.
+    t : float > 0, optional, the scale; None (default) optimises over it.
+
+    Returns
+    -------
+    ndarray, shape (L - 1,), non-decreasing (strictly iff rank(A) >= 2); zeros for zero labels.
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not 1-D or has NaN/inf or negative entries, ``L < 2`` or ``t <= 0``.
     """
     L = check_depth(L)
     return _stairs(_as_sigma(sigma), L, _scale(t))
 
 
 def deep_linear_primal_value(X, Y, L) -> float:
-    """``P_lin = min 1/2 sum_l ||W_l||_F^2 s.t. X W_1...W_L = Y`` equals ``(L/2) ||A||_{S_{2/L}}^{2/L}`` (MATH.md 2.1).
+    """Primal value of the standard deep linear network (MATH.md 2.1).
 
-    X (n, d), Y (n, k) or (n,). Zero labels give 0 (the zero network). ValueError if Y is not in range(X).
+    ``P_lin = min 1/2 sum_l ||W_l||_F^2 s.t. X W_1...W_L = Y`` equals ``(L/2) ||A||_{S_{2/L}}^{2/L}``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d), the data.
+    Y : array_like, shape (n, k) or (n,), the labels.
+    L : int >= 2, the depth.
+
+    Returns
+    -------
+    float, ``P_lin``; 0 for zero labels (the zero network).
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not in range(X) (no interpolating network), ``L < 2``, or for bad shapes or NaN/inf.
     """
     return primal_value_from_singular_values(_sigma_of(X, Y), L)
 
 
 def deep_linear_dual_value(X, Y, L) -> float:
-    """Dual value ``D_lin = (L/2) ||A||_*^{2/L}`` (MATH.md 2.3). Zero labels give 0."""
+    """Dual value ``D_lin = (L/2) ||A||_*^{2/L}`` (MATH.md 2.3).
+
+    Parameters
+    ----------
+    X, Y, L : as in :func:`deep_linear_primal_value`.
+
+    Returns
+    -------
+    float, ``D_lin``; 0 for zero labels.
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not in range(X) (no interpolating network), ``L < 2``, or for bad shapes or NaN/inf.
+    """
     return dual_value_from_singular_values(_sigma_of(X, Y), L)
 
 
 def deep_linear_gap(X, Y, L) -> float:
-    """``P_lin - D_lin`` (MATH.md 2.4): zero iff L = 2 or rank(A) <= 1 (not "iff equal singular values")."""
+    """Duality gap ``P_lin - D_lin`` (MATH.md 2.4): zero iff L = 2 or rank(A) <= 1.
+
+    (Not "iff equal singular values", as the source paper's Theorem 3 says.)
+
+    Parameters
+    ----------
+    X, Y, L : as in :func:`deep_linear_primal_value`.
+
+    Returns
+    -------
+    float, the gap (>= 0).
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not in range(X) (no interpolating network), ``L < 2``, or for bad shapes or NaN/inf.
+    """
     return gap_from_singular_values(_sigma_of(X, Y), L)
 
 
 def duality_gap_stairs(X, Y, L, t=None) -> np.ndarray:
-    """Stairs ``[P^2, ..., P^L]`` (MATH.md 3) for data X, Y; see :func:`stairs_from_singular_values`."""
+    """Stairs ``[P^2, ..., P^L]`` (MATH.md 3) for data X, Y; see :func:`stairs_from_singular_values`.
+
+    Parameters
+    ----------
+    X, Y, L : as in :func:`deep_linear_primal_value`.
+    t : float > 0, optional, the scale; None (default) optimises over it.
+
+    Returns
+    -------
+    ndarray, shape (L - 1,).
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not in range(X) (no interpolating network), ``L < 2``, or for bad shapes or NaN/inf.
+    """
     return stairs_from_singular_values(_sigma_of(X, Y), L, t)
 
 
@@ -247,7 +367,22 @@ def parallel_value_from_singular_values(sigma, L, penalty="power") -> float:
 
     ``penalty="power"`` (``1/L sum_j sum_l ||W_{l,j}||_F^L``): ``||A||_* = sum sigma_i`` (any L, zero gap).
     ``penalty="weight_decay"`` (``1/2 sum_j sum_l ||W_{l,j}||_F^2``): ``(L/2) ||A||_{S_{2/L}}^{2/L}``, the
-    standard network's value. Zero labels give 0.
+    standard network's value.
+
+    Parameters
+    ----------
+    sigma : array_like, shape (r,), singular values of ``A`` (>= 0; zeros are dropped).
+    L : int >= 2, the depth.
+    penalty : {"power", "weight_decay"}
+
+    Returns
+    -------
+    float, the value; 0 for zero labels.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``penalty``, ``L < 2``, or ``sigma`` not 1-D or with NaN/inf or negative entries.
     """
     L = check_depth(L)
     if penalty not in ("power", "weight_decay"):
@@ -257,92 +392,23 @@ def parallel_value_from_singular_values(sigma, L, penalty="power") -> float:
 
 
 def parallel_linear_value(X, Y, L, penalty="power") -> float:
-    """Min-norm value of the parallel deep linear network (MATH.md 4); see
-    :func:`parallel_value_from_singular_values`: ``||A||_*`` for ``"power"``, ``P_lin`` for ``"weight_decay"``.
-    """
-    return parallel_value_from_singular_values(_sigma_of(X, Y), L, penalty)
+    """Min-norm value of the parallel deep linear network (MATH.md 4).
 
-
-# ----------------------------------------------------------------------------------------- scale form
-def deep_linear_primal_value_at_scale(X, Y, L, t) -> float:
-    """``P_lin(t) = t^{-(L-2)} ||A||_{S_{2/L}}`` (MATH.md 2.3): layers 1..L-2 have ``||W_l||_F <= t`` and
-    the objective is ``1/2 (||W_{L-1}||_F^2 + ||W_L||_F^2)``. Zero labels give 0."""
-    return primal_value_from_singular_values(_sigma_of(X, Y), L, check_positive("t", t))
-
-
-def deep_linear_dual_value_at_scale(X, Y, L, t) -> float:
-    """``D_lin(t) = t^{-(L-2)} ||A||_*`` (MATH.md 2.3). Zero labels give 0."""
-    return dual_value_from_singular_values(_sigma_of(X, Y), L, check_positive("t", t))
-
-
-def optimal_scale(X, Y, L, problem="primal") -> float:
-    """The scale t minimising ``(L-2)/2 t^2 + t^{-(L-2)} s``, i.e. ``t = s^{1/L}`` (MATH.md 2.3).
-
-    ``s = ||A||_{S_{2/L}}`` for ``problem="primal"`` (then t is the common Frobenius norm of the balanced
-    optimal layers) and ``s = ||A||_*`` for ``problem="dual"``. For L = 2 the value does not depend on t and
-    this returns ``s^{1/2}``. Zero labels give 0.
-    """
-    L = check_depth(L)
-    if problem not in ("primal", "dual"):
-        raise ValueError(f"problem must be 'primal' or 'dual', got {problem!r}")
-    s = _sigma_of(X, Y)
-    norm = _schatten(s, 2.0 / L) if problem == "primal" else float(s.sum())
-    return float(norm ** (1.0 / L))
-
-
-def deep_linear_dual_certificate(X, Y, L, t=1.0) -> np.ndarray:
-    """Optimal dual variable ``Lambda = t^{-(L-2)} (X^T)^+ U V^T`` of ``D_lin(t)`` (MATH.md 2.3), shape (n, k).
-
-    ``A = U S V^T`` is the compact SVD. Lambda is feasible with ``||X^T Lambda||_2 = t^{-(L-2)}`` and attains
-    ``tr(Lambda^T Y) = D_lin(t) = t^{-(L-2)} ||A||_*``. Zero labels give ``Lambda = 0`` (value 0).
-    """
-    L = check_depth(L)
-    t = check_positive("t", t)
-    X, Y = _data(X, Y)
-    U, _, V = _compact_svd(_target(X, Y))
-    if U.shape[1] == 0:
-        return np.zeros(Y.shape)
-    return t ** (-(L - 2)) * (_pinv(X).T @ (U @ V.T))
-
-
-# ----------------------------------------------------------------------------------------- weights
-def deep_linear_optimal_weights(X, Y, L, widths=None, seed=None) -> list[np.ndarray]:
-    """Closed-form optimal weights of the standard deep linear network (MATH.md 2.2).
-
-    With ``A = U S V^T`` (compact SVD, rank r): ``W_1 = U S^{1/L} R_1^T``, ``W_l = R_{l-1} S^{1/L} R_l^T``,
-    ``W_L = R_{L-1} S^{1/L} V^T``, each ``R_l`` (m_l, r) with orthonormal columns drawn at random from
-    ``seed``. The weights interpolate (``X W_1...W_L = Y``), are balanced (``||W_l||_F^2 = sum sigma_i^{2/L}``)
-    and attain ``P_lin``.
+    ``||A||_*`` for ``"power"``, ``P_lin`` for ``"weight_decay"``
+    (see :func:`parallel_value_from_singular_values`).
 
     Parameters
     ----------
-    X : (n, d); Y : (n, k) or (n,); L : int >= 2
-    widths : sequence of L-1 ints, hidden widths m_1..m_{L-1}, each >= max(r, 1); default all max(r, 1).
-    seed : int, Generator or None (fixed seed 0).
+    X, Y, L : as in :func:`deep_linear_primal_value`.
+    penalty : {"power", "weight_decay"}
 
     Returns
     -------
-    list of L arrays, shapes (d, m_1), (m_1, m_2), ..., (m_{L-1}, k). Zero labels give zero matrices.
+    float, the value; 0 for zero labels.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``penalty``, ``Y`` not in range(X), ``L < 2``, or bad shapes or NaN/inf.
     """
-    L = check_depth(L)
-    rng = check_seed(seed)
-    X, Y = _data(X, Y)
-    U, s, V = _compact_svd(_target(X, Y))
-    r = s.size
-    if widths is None:
-        widths = [max(r, 1)] * (L - 1)
-    widths = list(np.atleast_1d(np.asarray(widths)))
-    if len(widths) != L - 1:
-        raise ValueError(f"widths must list L - 1 = {L - 1} hidden widths, got {len(widths)}")
-    for m in widths:
-        if not float(m).is_integer() or int(m) < max(r, 1):
-            raise ValueError(f"every hidden width must be an integer >= max(rank(A), 1) = {max(r, 1)}, got {m}")
-    widths = [int(m) for m in widths]
-    dims = [X.shape[1], *widths, Y.shape[1]]
-    if r == 0:
-        return [np.zeros((dims[i], dims[i + 1])) for i in range(L)]
-    R = [np.linalg.qr(rng.standard_normal((m, r)))[0] for m in widths]
-    left = [U] + R
-    right = R + [V]
-    root = s ** (1.0 / L)
-    return [(left[i] * root) @ right[i].T for i in range(L)]
+    return parallel_value_from_singular_values(_sigma_of(X, Y), L, penalty)

@@ -153,6 +153,20 @@ def schatten_prox_threshold(c, L) -> float:
     ``c`` for L = 2; for L >= 3, ``tau = (L-1)/(L-2) * (2 c (L-2)/L)^{L/(2(L-1))}`` (where the interior local
     minimum of ``1/2 (x - s)^2 + c x^{2/L}`` ties with ``x = 0``; there it sits at ``x = (2 c (L-2)/L)^{L/(2(L-1))}``).
     The prox jumps from 0 to that value at ``s = tau``: hard-threshold-like for large L.
+
+    Parameters
+    ----------
+    c : float >= 0, weight of the penalty ``c x^{2/L}``.
+    L : int >= 2, the depth.
+
+    Returns
+    -------
+    float, the threshold ``tau >= 0``.
+
+    Raises
+    ------
+    ValueError
+        If ``c < 0`` (or not finite) or ``L < 2``.
     """
     c = check_positive("c", c, allow_zero=True)
     L = check_depth(L)
@@ -165,10 +179,26 @@ def schatten_prox_threshold(c, L) -> float:
 # Objectives
 # ---------------------------------------------------------------------------------------------------------
 def schatten_penalised_objective(X, Y, W, L, beta) -> float:
-    """``1/2 ||X W - Y||_F^2 + beta (L/2) sum_i sigma_i(W)^{2/L}`` (the direct problem, MATH.md 2.6).
+    """The direct problem's objective (MATH.md 2.6).
 
-    Singular values below ``max(d, k) * eps * sigma_1(W)`` count as 0 (round-off of an exactly low-rank W:
-    ``s^{2/L}`` would turn 1e-16 into 5e-6 for L = 6).
+    ``1/2 ||X W - Y||_F^2 + beta (L/2) sum_i sigma_i(W)^{2/L}``. Singular values below
+    ``max(d, k) * eps * sigma_1(W)`` count as 0 (round-off of an exactly low-rank W: ``s^{2/L}`` would turn
+    1e-16 into 5e-6 for L = 6).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d), not all zero; Y : array_like, shape (n, k) or (n,).
+    W : array_like, shape (d, k) (or (d,) when k = 1), the end-to-end matrix.
+    L : int >= 2; beta : float > 0, the weight decay.
+
+    Returns
+    -------
+    float, the objective value.
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, NaN/inf entries, a zero ``X``, ``L < 2`` or ``beta <= 0``.
     """
     X, Y, L, beta = _check_problem(X, Y, L, beta)
     W = as_matrix("W", W, allow_vector=True)
@@ -178,7 +208,25 @@ def schatten_penalised_objective(X, Y, W, L, beta) -> float:
 
 
 def factorised_objective(X, Y, weights, beta) -> float:
-    """``1/2 ||X W_1 ... W_L - Y||_F^2 + beta/2 sum_l ||W_l||_F^2`` for the layer matrices ``weights``."""
+    """The factorised objective ``1/2 ||X W_1 ... W_L - Y||_F^2 + beta/2 sum_l ||W_l||_F^2`` (MATH.md 2.6).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d); Y : array_like, shape (n, k) or (n,).
+    weights : list of L >= 2 arrays, shapes (d, m_1), (m_1, m_2), ..., (m_{L-1}, k), the layers ``W_l``.
+    beta : float > 0, the weight decay.
+
+    Returns
+    -------
+    float, the objective value.
+
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not a list or tuple of at least two matrices.
+    ValueError
+        For mismatched shapes, NaN/inf entries or ``beta <= 0``.
+    """
     X = as_matrix("X", X)
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(X, Y)

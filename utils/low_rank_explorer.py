@@ -51,7 +51,22 @@ def _check_rtol(rtol):
 
 
 def numerical_rank(W, rtol=1e-6) -> int:
-    """Number of singular values of ``W`` (d, k) above ``rtol * sigma_1(W)``; 0 for the zero matrix."""
+    """Numerical rank: the number of singular values of ``W`` above ``rtol * sigma_1(W)`` (module doc).
+
+    Parameters
+    ----------
+    W : array_like, shape (d, k) or (d,), the matrix.
+    rtol : float in (0, 1), relative tolerance.
+
+    Returns
+    -------
+    int, the rank; 0 for the zero matrix.
+
+    Raises
+    ------
+    ValueError
+        If ``rtol`` is not in (0, 1), or ``W`` is not 1-D/2-D, empty or has NaN/inf entries.
+    """
     rtol = _check_rtol(rtol)
     s = np.linalg.svd(as_matrix("W", W, allow_vector=True), compute_uv=False)
     return int(_ranks(s, rtol)[0])
@@ -60,7 +75,18 @@ def numerical_rank(W, rtol=1e-6) -> int:
 def effective_rank(W) -> float:
     """Entropy-based effective rank ``exp(-sum_i p_i log p_i)``, ``p_i = sigma_i / sum_j sigma_j`` (module doc).
 
-    ``W`` (d, k). Equals r for r equal non-zero singular values, 1 for rank one, 0 for the zero matrix.
+    Parameters
+    ----------
+    W : array_like, shape (d, k) or (d,), the matrix.
+
+    Returns
+    -------
+    float, r for r equal non-zero singular values, 1 for rank one, 0 for the zero matrix.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not 1-D/2-D, empty or has NaN/inf entries.
     """
     s = np.linalg.svd(as_matrix("W", W, allow_vector=True), compute_uv=False)
     return float(_ranks(s, 0.5)[1])
@@ -193,8 +219,24 @@ def plot_low_rank_spectra(singular_values, depths, betas, reference=None, axes=N
 def plot_rank_versus_depth(singular_values, depths, betas, rtol=1e-6, ax=None):
     """Numerical rank (markers and solid lines) and effective rank (dashed) of the solutions against L.
 
-    One colour per beta. Returns the Figure; the effective-rank line of ``betas[j]`` has gid
-    ``"erank-beta{j}"`` and the numerical-rank line ``"rank-beta{j}"``.
+    One colour per beta.
+
+    Parameters
+    ----------
+    singular_values : ndarray, shape (len(depths), len(betas), r) (from :func:`low_rank_path`)
+    depths, betas : the grids used (ints >= 2, floats > 0).
+    rtol : float in (0, 1), relative tolerance of the numerical rank.
+    ax : matplotlib Axes, optional (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure. The effective-rank line of ``betas[j]`` has gid ``"erank-beta{j}"`` and the
+    numerical-rank line ``"rank-beta{j}"``.
+
+    Raises
+    ------
+    ValueError
+        For a shape mismatch, negative or non-finite singular values, bad grids or ``rtol``.
     """
     sv, depths, betas = _check_path(singular_values, depths, betas)
     numerical, eff = ranks_from_singular_values(sv, rtol)
@@ -294,8 +336,23 @@ class LowRankExplorer(widgets.VBox):
 
 
 def low_rank_explorer(singular_values, depths, betas, reference=None, rtol=1e-6):
-    """Sliders for L and beta over solutions precomputed by :func:`low_rank_path` (returns a LowRankExplorer).
+    """Sliders for L and beta over solutions precomputed by :func:`low_rank_path`.
 
     Website readers have no kernel: show a static figure (:func:`plot_low_rank_spectra`) next to it.
+
+    Parameters
+    ----------
+    singular_values, depths, betas : as in :func:`plot_rank_versus_depth`.
+    reference : array_like of length r, optional, singular values drawn in grey (e.g. of ``X^+ Y``).
+    rtol : float in (0, 1), relative tolerance of the numerical rank.
+
+    Returns
+    -------
+    LowRankExplorer, the widget.
+
+    Raises
+    ------
+    ValueError
+        As :func:`plot_rank_versus_depth`.
     """
     return LowRankExplorer(singular_values, depths, betas, reference, rtol=rtol)

@@ -159,7 +159,19 @@ def partition_frustrated_instance(n, frustration, seed=None) -> np.ndarray:
 def partition_objective(W, x) -> float:
     """The partitioning objective ``x^T W x`` at a sign vector.
 
-    ``W``: symmetric cost matrix, shape (n, n); ``x``: shape (n,), every entry +1 or -1.
+    Parameters
+    ----------
+    W : array_like, shape (n, n), symmetric cost matrix.
+    x : array_like, shape (n,), every entry +1 or -1.
+
+    Returns
+    -------
+    float, ``x^T W x``.
+
+    Raises
+    ------
+    ValueError
+        For a non-square, non-symmetric or non-finite ``W``, a wrong length or a non-sign entry of ``x``.
     """
     W = _as_cost_matrix(W)
     x = as_vector("x", x)
@@ -267,7 +279,18 @@ def partition_eigenvalue_bound(W) -> float:
     ``W + diag(nu) = W - lambda_min(W) I`` is PSD, so ``g(nu) = n lambda_min(W) <= d* <= p*``
     (Boyd & Vandenberghe, section 5.1.5).
 
-    ``W``: symmetric cost matrix, shape (n, n). Returns the float ``n * lambda_min(W)``.
+    Parameters
+    ----------
+    W : array_like, shape (n, n), symmetric cost matrix.
+
+    Returns
+    -------
+    float, ``n * lambda_min(W)``.
+
+    Raises
+    ------
+    ValueError
+        For a non-square, non-symmetric or non-finite ``W``.
     """
     W = _as_cost_matrix(W)
     return float(W.shape[0] * np.linalg.eigvalsh(W)[0])
@@ -407,7 +430,20 @@ class PartitionBounds(NamedTuple):
 def partition_bounds(W) -> PartitionBounds:
     """Eigenvalue bound, Lagrange dual value, exact optimum and duality gap of one instance.
 
-    ``W``: symmetric, shape (n, n), ``n <= 20``. Returns ``(n lambda_min(W), d*, p*, p* - d*)``.
+    Parameters
+    ----------
+    W : array_like, shape (n, n), symmetric cost matrix, ``n <= PARTITION_MAX_BRUTE_FORCE_N`` (= 20).
+
+    Returns
+    -------
+    PartitionBounds, ``(n lambda_min(W), d*, p*, p* - d*)``.
+
+    Raises
+    ------
+    ValueError
+        For a non-square, non-symmetric or non-finite ``W``, or ``n > 20``.
+    SolverError
+        When the dual SDP is not solved to optimality (see :func:`partition_dual_value`).
     """
     W = _as_cost_matrix(W)
     _check_brute_force_size(W.shape[0])

@@ -207,7 +207,21 @@ def plot_stairs(sigma, L, t=None, ax=None):
 
 
 def stairs_values_from_axes(ax) -> np.ndarray:
-    """Read the plotted step values ``[P^2..P^L]`` back from an Axes drawn by :func:`plot_stairs`."""
+    """Read the plotted step values ``[P^2..P^L]`` back from an Axes drawn by :func:`plot_stairs`.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, drawn by :func:`plot_stairs` (the line with gid ``"stairs-values"``).
+
+    Returns
+    -------
+    ndarray, shape (L - 1,), the step values.
+
+    Raises
+    ------
+    ValueError
+        If the axes hold no stairs plot.
+    """
     for line in ax.get_lines():
         if line.get_gid() == "stairs-values":
             return np.asarray(line.get_ydata(), dtype=float)

@@ -89,7 +89,17 @@ def two_layer_forward(X, W1, w2, activation: str = "relu") -> np.ndarray:
 
 
 def two_layer_weight_cost(W1, w2) -> float:
-    """Weight-decay cost ``1/2 (||W1||_F^2 + ||w2||^2)`` (MATH.md section 1)."""
+    """Weight-decay cost ``1/2 (||W1||_F^2 + ||w2||^2)`` (MATH.md section 1).
+
+    Parameters
+    ----------
+    W1 : array_like, shape (d, m), first-layer weights.
+    w2 : array_like, shape (m,) or (m, k), output weights.
+
+    Returns
+    -------
+    float, the cost (shapes are not checked).
+    """
     W1 = np.asarray(W1, dtype=float)
     w2 = np.asarray(w2, dtype=float)
     return 0.5 * float(np.sum(W1 * W1) + np.sum(w2 * w2))

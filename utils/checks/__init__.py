@@ -177,7 +177,7 @@ def _diagnose(answer: np.ndarray, ref: np.ndarray, ex: Exercise) -> str:
     tol = ex.atol + ex.rtol * np.abs(ref)
     if np.any(ref != 0) and np.all(np.abs(-answer - ref) <= tol):
         return "the sign looks flipped"
-    if np.all(np.abs(answer - ref) <= 100 * ex.atol + max(100 * ex.rtol, 1e-3) * np.abs(ref)):
+    if np.all(np.abs(answer - ref) <= ex.atol + max(100 * ex.rtol, 1e-3) * np.abs(ref)):
         return (f"close, but outside the tolerance (rtol={ex.rtol:g}, atol={ex.atol:g}): do not round, "
                 "and solve to full accuracy")
     nz = np.abs(ref) > max(ex.atol, 1e-12)
