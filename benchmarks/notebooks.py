@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -34,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from utils.book_toc import toc_notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 TIME_BUDGET_S = 30.0
 RELU_TIME_BUDGET_S = 60.0
@@ -42,29 +43,6 @@ MEMORY_BUDGET_MIB = 1024.0
 BUILD_BUDGET_S = 300.0
 SAMPLE_EVERY_S = 0.02
 CELL_TIMEOUT_S = 600
-
-
-def toc_notebooks() -> list[Path]:
-    """The ``.ipynb`` files listed in ``_toc.yml`` (root first, then in reading order)."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for key, value in node.items():
-                if key != "file":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    paths = [ROOT / (re.sub(r"\.(md|ipynb)$", "", n) + ".ipynb") for n in names]
-    return [p for p in paths if p.exists()]
 
 
 def time_budget(path: Path) -> float:
@@ -193,7 +171,7 @@ def main(argv=None) -> int:
         print(json.dumps(run_one(Path(args.one))))
         return 0
 
-    paths = _resolve(args.notebooks) if args.notebooks else toc_notebooks()
+    paths = _resolve(args.notebooks) if args.notebooks else toc_notebooks(ROOT)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (timings grow with the load)\n")
     header = f"{'notebook':<34} {'wall s':>7} {'budget s':>8} {'peak MiB':>9} {'budget MiB':>10}  result"
     print(header)

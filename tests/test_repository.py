@@ -11,26 +11,14 @@ import nbformat
 import pytest
 import yaml
 
+from utils.book_toc import toc_docnames
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 
 
 def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return files
+    return toc_docnames(ROOT)
 
 
 def _notebooks() -> list[Path]:

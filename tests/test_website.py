@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from utils import decaying_spectrum, stairs_from_singular_values
+from utils.book_toc import toc_docnames
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
@@ -60,26 +61,7 @@ def _config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def _toc_docnames() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for key, value in node.items():
-                if key != "file":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [re.sub(r"\.(md|ipynb)$", "", n) for n in names]
-
-
-DOCNAMES = _toc_docnames()
+DOCNAMES = toc_docnames(ROOT)
 
 
 def _source(docname: str) -> Path | None:

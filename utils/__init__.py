@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 from . import _validation, checks  # noqa: F401
 from ._validation import *  # noqa: F401,F403
+from .book_toc import *  # noqa: F401,F403
 from .checks import check_exercise  # noqa: F401,E402
 from .column_generation import *  # noqa: F401,F403
 from .deep_relu_training import *  # noqa: F401,F403
@@ -31,7 +32,7 @@ __all__ = sorted(
     {"check_exercise", "SolverError"}
     | {
         name
-        for module in ("column_generation", "deep_relu_training", "interactive", "linear_closed_forms",
+        for module in ("book_toc", "column_generation", "deep_relu_training", "interactive", "linear_closed_forms",
                        "linear_scale_form", "linear_solvers", "low_rank", "low_rank_explorer", "partition", "rank_one", "relu3",
                        "stairs", "two_layer", "two_layer_training")
         for name in __import__("sys").modules[f"{__name__}.{module}"].__all__

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import yaml
 from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
+
+from .book_toc import toc_notebooks
 
 __all__ = [
     "answer_names",
@@ -211,36 +212,6 @@ def make_student_notebook(nb: nbformat.NotebookNode, banner: bool = True) -> nbf
         for cell in nb.cells:
             cell.pop("id", None)
     return nb
-
-
-def toc_notebooks(root: Path) -> list[Path]:
-    """The notebooks listed in ``root/_toc.yml``, in table-of-contents order (existing or not)."""
-    toc_path = Path(root) / "_toc.yml"
-    if not toc_path.is_file():
-        raise FileNotFoundError(f"{toc_path} not found: pass the repository root with --root")
-    toc = yaml.safe_load(toc_path.read_text())
-    files: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for key, value in node.items():
-                if key != "file":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    paths: list[Path] = []
-    for f in [str(toc.get("root", "")), *files]:
-        path = Path(root) / f
-        if path.suffix == ".ipynb" or (not path.suffix and not path.with_suffix(".md").exists()):
-            path = path.with_suffix(".ipynb")
-            if path not in paths:
-                paths.append(path)
-    return paths
 
 
 def _referenced_files(nb: nbformat.NotebookNode, folder: Path) -> list[Path]:
