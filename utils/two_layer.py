@@ -150,7 +150,8 @@ class TwoLayerConvexResult:
         corrected by a least-squares step (of the size of the solver tolerance) so that the network reproduces
         ``fitted`` to rounding error despite the dropped blocks and the solver's small cone violations.
 
-        With ``prune=True`` neurons are removed without changing the output or the cost (Caratheodory): while
+        With ``prune=True`` neurons of one sign and (to 1e-6) one direction are merged first, then neurons are
+        removed without changing the output or the cost (Caratheodory): while
         the columns ``(sign_j (X u_j)_+, 1)`` of the unit-norm neurons are linearly dependent, move along a null
         vector until a magnitude hits zero. At most n + 1 neurons remain.
 
@@ -170,6 +171,18 @@ class TwoLayerConvexResult:
         X = self._X
         F = np.maximum(X @ U.T, 0.0) * s            # (n, m): signed features of the unit neurons
         if prune:
+            # neurons of one sign pointing the same way (up to solver accuracy) are one neuron: merge them,
+            # which keeps the cost sum c and changes the output by at most the solver's tolerance
+            order = np.lexsort((*U.T, s))
+            U, s, c, F = U[order], s[order], c[order], F[:, order]
+            merged = [0]
+            for j in range(1, c.size):
+                i = merged[-1]
+                if s[i] == s[j] and np.linalg.norm(U[i] - U[j]) < 1e-6:
+                    c[i] += c[j]
+                else:
+                    merged.append(j)
+            U, s, c, F = U[merged], s[merged], c[merged], F[:, merged]
             while c.size > 1:
                 A = np.vstack([F, np.ones(c.size)])
                 _, sv, vt = np.linalg.svd(A)

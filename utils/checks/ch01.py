@@ -34,8 +34,8 @@ register("01.2", _answer_01_2, rtol=1e-5,
          hint="solve the exact convex program (all patterns of the 1-D data with its bias column) and report its "
               "optimal value, which is the weight-decay cost 1/2(||W1||^2 + ||w2||^2) of the best network")
 register("01.3", _answer_01_3, rtol=0, atol=0.5,
-         hint="count the critical directions of the sweep: each non-zero row gives two of them, and there are as "
-              "many cells as critical directions; do not forget the cell where every neuron is inactive")
+         hint="give the nine inputs a bias column, call hyperplane_patterns with include_zero=True and count the rows "
+              "it returns (the cell where every neuron is inactive counts too)")
 register("01.4", _answer_01_4, rtol=1e-3,
-         hint="the zero network is optimal once beta is at least the largest correlation |y^T (X u)_+| over unit "
-              "directions u; a sweep over beta should approach that number from below")
+         hint="bisect on beta with a tolerance on max_j |f(x_j)| a little above the solver's accuracy (1e-6 is too "
+              "tight), then compare with the optimality condition of the zero network")
