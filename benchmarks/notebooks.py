@@ -33,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from utils.book_toc import toc_notebooks
+from utils.course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_BUDGET_S = 30.0

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from utils import checks
-from utils.checks import Exercise, check_exercise, register, registered_exercises
+from utils.course import checks
+from utils.course.checks import Exercise, check_exercise, register, registered_exercises
 
 EXERCISES = registered_exercises()
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

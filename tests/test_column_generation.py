@@ -11,7 +11,7 @@ from utils import (
     relu_network_forward,
     relu_network_penalty,
 )
-from utils._cg_pricing import (
+from utils.relu._cg_pricing import (
     _ascent,
     _ExactPricing,
     _features,

@@ -1,4 +1,4 @@
-"""Kernel-free interactive figures (utils.interactive): every slider position shows the closed-form values.
+"""Kernel-free interactive figures (utils.figures.interactive): every slider position shows the closed-form values.
 
 The browser side (the JavaScript that redraws on a slider move) is checked in tests/test_website.py.
 """
@@ -153,8 +153,8 @@ def test_notebook_display_is_the_offline_html(stairs_fig, monkeypatch):
 
 
 def test_public_names_are_exported():
-    for name in utils.interactive.__all__:
-        assert getattr(utils, name) is getattr(utils.interactive, name)
+    for name in utils.figures.interactive.__all__:
+        assert getattr(utils, name) is getattr(utils.figures.interactive, name)
 
 
 # ----------------------------------------------------------------------------------------- bad input

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils import check_exercise
-from utils.low_rank import (
+from utils.figures.low_rank import low_rank_explorer, plot_low_rank_spectra, plot_rank_versus_depth
+from utils.linear.low_rank import (
     LowRankFit,
     factorised_objective,
     schatten_penalised_objective,
@@ -18,15 +19,7 @@ from utils.low_rank import (
     solve_schatten_penalised,
     train_factorised_linear,
 )
-from utils.low_rank_explorer import (
-    effective_rank,
-    low_rank_explorer,
-    low_rank_path,
-    numerical_rank,
-    plot_low_rank_spectra,
-    plot_rank_versus_depth,
-    ranks_from_singular_values,
-)
+from utils.linear.ranks import effective_rank, low_rank_path, numerical_rank, ranks_from_singular_values
 
 matplotlib.use("Agg")
 

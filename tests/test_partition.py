@@ -227,7 +227,7 @@ def test_solver_error_is_a_runtime_error():
 
 # --------------------------------------------------------------------------------------------- checks
 def test_chapter_00_checks_accept_the_reference_and_reject_wrong_answers(capsys):
-    from utils.checks import ch00
+    from utils.course.checks import ch00
 
     assert check_exercise("00.2", ch00._answer_00_2())
     assert not check_exercise("00.2", ch00._answer_00_2() + 0.05)

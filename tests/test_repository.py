@@ -11,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from utils.book_toc import toc_docnames
+from utils.course.toc import toc_docnames
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -133,7 +133,7 @@ def test_every_theorem_is_followed_by_a_numerical_check_cell(path):
 
 
 def test_every_check_call_in_the_book_is_registered():
-    from utils.checks import registered_exercises
+    from utils.course.checks import registered_exercises
 
     known = set(registered_exercises())
     for path in _notebooks():

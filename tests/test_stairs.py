@@ -27,7 +27,7 @@ from utils import (  # noqa: E402
     stairs_values_from_axes,
     train_deep_linear,
 )
-from utils.checks import check_exercise, registered_exercises  # noqa: E402
+from utils.course.checks import check_exercise, registered_exercises  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -282,7 +282,7 @@ def test_chapter_checks_are_registered():
 
 @pytest.mark.parametrize("exercise_id", _CHAPTER_CHECKS)
 def test_chapter_check_accepts_the_reference_and_rejects_a_wrong_answer(exercise_id, capsys):
-    from utils.checks import _REGISTRY
+    from utils.course.checks import _REGISTRY
 
     ref = _REGISTRY[exercise_id].compute_answer()
     assert check_exercise(exercise_id, ref)

@@ -12,9 +12,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from utils import student_edition
-from utils.checks import _REGISTRY, check_exercise, registered_exercises
-from utils.student_edition import answer_names, make_student_notebook, toc_notebooks, write_student_edition
+from utils.course import student_edition
+from utils.course.checks import _REGISTRY, check_exercise, registered_exercises
+from utils.course.student_edition import answer_names, make_student_notebook, write_student_edition
+from utils.course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [p for p in toc_notebooks(ROOT) if p.exists()]
@@ -69,7 +70,7 @@ def test_every_notebook_of_the_toc_gets_a_student_edition_with_the_utils_package
     assert NOTEBOOKS, "no chapter notebook exists"
     for path in NOTEBOOKS:
         assert (edition / path.name).is_file()
-    assert (edition / "utils" / "checks" / "__init__.py").is_file()
+    assert (edition / "utils" / "course" / "checks" / "__init__.py").is_file()
     assert not list((edition / "utils").rglob("__pycache__"))
     assert (edition / "requirements.txt").is_file() and (edition / "README.md").is_file()
 
@@ -297,7 +298,7 @@ def test_student_edition_is_deterministic(tmp_path):
 
 # ------------------------------------------------------------------------------- command line
 def test_help_describes_the_command():
-    proc = subprocess.run([sys.executable, "-m", "utils.student_edition", "--help"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "utils.course.student_edition", "--help"], capture_output=True,
                           text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0 and "OUTDIR" in proc.stdout and "student edition" in proc.stdout
 

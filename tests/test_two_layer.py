@@ -288,7 +288,7 @@ def test_bad_inputs_are_rejected_clearly():
 @pytest.mark.parametrize("exercise_id", ["01.2", "01.3", "01.4"])
 def test_chapter_01_checks_accept_the_answer_and_reject_a_wrong_one(exercise_id, capsys):
     from utils import check_exercise
-    from utils.checks import ch01
+    from utils.course.checks import ch01
 
     answer = getattr(ch01, "_answer_" + exercise_id.replace(".", "_"))()
     assert check_exercise(exercise_id, answer)
@@ -298,7 +298,7 @@ def test_chapter_01_checks_accept_the_answer_and_reject_a_wrong_one(exercise_id,
 
 
 def test_chapter_01_answers_match_independent_computations():
-    from utils.checks import ch01
+    from utils.course.checks import ch01
 
     assert ch01._answer_01_3() == 2 * len(ch01.X_01_3)
     X, y = ch01.X_01_4, ch01.Y_01_4

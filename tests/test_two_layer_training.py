@@ -98,10 +98,10 @@ def test_bad_inputs_are_rejected_clearly():
         train_two_layer_weight_decay(X, y[:3], 3, 0.1)
     with pytest.raises(ValueError, match="beta"):
         train_two_layer_weight_decay(X, y, 3, 0.0)
-    for bad in (0, 2.5, True):
-        with pytest.raises(ValueError, match="width"):
+    for bad, error in ((0, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="width"):
             train_two_layer_min_norm(X, y, bad)
-        with pytest.raises(ValueError, match="n_starts"):
+        with pytest.raises(error, match="n_starts"):
             train_two_layer_weight_decay(X, y, 3, 0.1, n_starts=bad)
     with pytest.raises(ValueError, match="NaN"):
         train_two_layer_min_norm(np.full((4, 2), np.nan), y, 3)

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from utils import decaying_spectrum, stairs_from_singular_values
-from utils.book_toc import toc_docnames
+from utils.course.toc import toc_docnames
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
@@ -318,7 +318,7 @@ def test_launch_links_point_at_this_notebook_on_the_configured_repository(report
 
 # ----------------------------------------------------------------------------------------- interactivity
 def _expected_trace_values(kind: str, params: dict) -> list[np.ndarray]:
-    """What ``utils.interactive`` must show for these slider values: the closed forms, recomputed here."""
+    """What ``utils.figures.interactive`` must show for these slider values: the closed forms, recomputed here."""
     if kind == "duality-stairs":
         return [stairs_from_singular_values(decaying_spectrum(params["rank"], params["decay"]), params["L"])]
     if kind == "duality-gap-versus-depth":

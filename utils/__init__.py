@@ -1,40 +1,172 @@
 """Helper package of the book *Convex duality for deep neural networks*.
 
-Closed-form primal and dual values, the convex programs, reference trainers for the non-convex
-networks, and widget-driven plots. Every public name is importable from ``utils`` directly; each
-submodule covers one topic and lists its public names in ``__all__``.
+The subpackages follow the book's parts; every public name is importable from ``utils`` directly:
+
+* :mod:`utils.primer` - the duality primer (the partition problem, its dual and the SDP relaxation);
+* :mod:`utils.linear` - deep linear networks: closed-form primal and dual values, the stairs, the scale form and
+  optimal weights, cvxpy programs and reference trainers, the low-rank bias of depth;
+* :mod:`utils.relu` - ReLU networks: hyperplane arrangements, the exact two-layer convex program and trainers,
+  three-layer networks on rank-one data, the parallel three-layer program, deep trainers, column generation;
+* :mod:`utils.figures` - the book's one figure style and renderer, static figures, widgets and in-browser figures;
+* :mod:`utils.course` - automatic exercise checks, the student edition, the table of contents.
+
+The mathematics subpackages (``primer``, ``linear``, ``relu``) never import ``figures`` or ``course``.
+Names are loaded lazily (PEP 562): ``from utils import check_exercise`` imports no solver or plotting library.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from . import _validation, checks  # noqa: F401
-from ._validation import *  # noqa: F401,F403
-from .book_toc import *  # noqa: F401,F403
-from .checks import check_exercise  # noqa: F401,E402
-from .column_generation import *  # noqa: F401,F403
-from .deep_relu_training import *  # noqa: F401,F403
-from .interactive import *  # noqa: F401,F403
-from .linear_closed_forms import *  # noqa: F401,F403
-from .linear_scale_form import *  # noqa: F401,F403
-from .linear_solvers import *  # noqa: F401,F403
-from .low_rank import *  # noqa: F401,F403
-from .low_rank_explorer import *  # noqa: F401,F403
-from .partition import *  # noqa: F401,F403
-from .rank_one import *  # noqa: F401,F403
-from .relu3 import *  # noqa: F401,F403
-from .stairs import *  # noqa: F401,F403
-from .two_layer import *  # noqa: F401,F403
-from .two_layer_training import *  # noqa: F401,F403
+import importlib
 
-#: Every public name of the package, gathered from the topic modules' ``__all__`` (by module path: a few
-#: functions share their module's name, e.g. ``low_rank_explorer``).
-__all__ = sorted(
-    {"check_exercise", "SolverError"}
-    | {
-        name
-        for module in ("book_toc", "column_generation", "deep_relu_training", "interactive", "linear_closed_forms",
-                       "linear_scale_form", "linear_solvers", "low_rank", "low_rank_explorer", "partition", "rank_one", "relu3",
-                       "stairs", "two_layer", "two_layer_training")
-        for name in __import__("sys").modules[f"{__name__}.{module}"].__all__
-    }
-)
+__version__ = "0.2.0"
+
+#: Marks this package as the book's own ``utils`` (a local ``utils.py`` or folder can shadow it; the
+#: notebooks' setup cell and :func:`check_exercise` test for this marker).
+__book__ = "convex-duality-deep-networks"
+
+#: Public name -> the module (relative to ``utils``) that defines it.
+_EXPORTS: dict[str, str] = {
+    # errors
+    "SolverError": "errors",
+    # primer.partition
+    "PARTITION_MAX_BRUTE_FORCE_N": "primer.partition",
+    "PartitionBounds": "primer.partition",
+    "partition_problem_instance": "primer.partition",
+    "partition_frustrated_instance": "primer.partition",
+    "partition_objective": "primer.partition",
+    "partition_objective_values": "primer.partition",
+    "partition_brute_force": "primer.partition",
+    "partition_dual_function": "primer.partition",
+    "partition_eigenvalue_bound": "primer.partition",
+    "partition_dual_value": "primer.partition",
+    "partition_sdp_relaxation": "primer.partition",
+    "partition_randomized_rounding": "primer.partition",
+    "partition_bounds": "primer.partition",
+    # linear.closed_forms
+    "schatten_norm": "linear.closed_forms",
+    "min_norm_target": "linear.closed_forms",
+    "target_singular_values": "linear.closed_forms",
+    "deep_linear_primal_value": "linear.closed_forms",
+    "deep_linear_dual_value": "linear.closed_forms",
+    "deep_linear_gap": "linear.closed_forms",
+    "duality_gap_stairs": "linear.closed_forms",
+    "parallel_linear_value": "linear.closed_forms",
+    # linear.spectra
+    "primal_value_from_singular_values": "linear.spectra",
+    "dual_value_from_singular_values": "linear.spectra",
+    "gap_from_singular_values": "linear.spectra",
+    "stairs_from_singular_values": "linear.spectra",
+    "parallel_value_from_singular_values": "linear.spectra",
+    "decaying_spectrum": "linear.spectra",
+    # linear.scale_form
+    "deep_linear_primal_value_at_scale": "linear.scale_form",
+    "deep_linear_dual_value_at_scale": "linear.scale_form",
+    "optimal_scale": "linear.scale_form",
+    "deep_linear_dual_certificate": "linear.scale_form",
+    "deep_linear_optimal_weights": "linear.scale_form",
+    # linear.solvers
+    "DeepLinearFit": "linear.solvers",
+    "train_deep_linear": "linear.solvers",
+    "deep_linear_dual_cvxpy": "linear.solvers",
+    "nuclear_norm_min_cvxpy": "linear.solvers",
+    # linear.low_rank
+    "LowRankFit": "linear.low_rank",
+    "schatten_power_prox": "linear.low_rank",
+    "schatten_prox_threshold": "linear.low_rank",
+    "schatten_penalised_objective": "linear.low_rank",
+    "factorised_objective": "linear.low_rank",
+    "solve_schatten_penalised": "linear.low_rank",
+    "train_factorised_linear": "linear.low_rank",
+    # linear.ranks
+    "numerical_rank": "linear.ranks",
+    "effective_rank": "linear.ranks",
+    "ranks_from_singular_values": "linear.ranks",
+    "low_rank_path": "linear.ranks",
+    # relu.arrangements
+    "hyperplane_patterns": "relu.arrangements",
+    "arrangement_cells_2d": "relu.arrangements",
+    "relu_max_correlation": "relu.arrangements",
+    # relu.two_layer
+    "relu_gauge_constraints": "relu.two_layer",
+    "two_layer_relu_convex": "relu.two_layer",
+    "TwoLayerConvexResult": "relu.two_layer",
+    "TwoLayerReluPath": "relu.two_layer",
+    "gauge_relu_features": "relu.two_layer",
+    # relu.two_layer_training
+    "two_layer_forward": "relu.two_layer_training",
+    "two_layer_weight_decay_objective": "relu.two_layer_training",
+    "two_layer_weight_cost": "relu.two_layer_training",
+    "train_two_layer_weight_decay": "relu.two_layer_training",
+    "train_two_layer_min_norm": "relu.two_layer_training",
+    "TwoLayerTrainingResult": "relu.two_layer_training",
+    # relu.rank_one
+    "rank_one_data": "relu.rank_one",
+    "rank_one_labels": "relu.rank_one",
+    "rank_one_relu3_values": "relu.rank_one",
+    "rank_one_relu3_network": "relu.rank_one",
+    "rank_one_dual_multiplier": "relu.rank_one",
+    # relu.parallel_three_layer
+    "MAX_SAMPLES_RELU3": "relu.parallel_three_layer",
+    "ParallelRelu3Result": "relu.parallel_three_layer",
+    "parallel_relu3_value": "relu.parallel_three_layer",
+    # relu.deep_training
+    "ReluFit": "relu.deep_training",
+    "relu_network_forward": "relu.deep_training",
+    "relu_network_penalty": "relu.deep_training",
+    "relu_network_penalty_and_grad": "relu.deep_training",
+    "relu_network_residual_and_vjp": "relu.deep_training",
+    "random_relu_network": "relu.deep_training",
+    "train_relu_network": "relu.deep_training",
+    # relu.column_generation
+    "ColumnGenerationResult": "relu.column_generation",
+    "column_generation_parallel_relu": "relu.column_generation",
+    "group_lasso_master": "relu.column_generation",
+    # figures.render
+    "figure_png": "figures.render",
+    "canvas_png": "figures.render",
+    "slider_figure_widget": "figures.render",
+    # figures.stairs
+    "plot_stairs": "figures.stairs",
+    "stairs_values_from_axes": "figures.stairs",
+    "stairs_explorer": "figures.stairs",
+    "StairsExplorer": "figures.stairs",
+    # figures.low_rank
+    "plot_low_rank_spectra": "figures.low_rank",
+    "plot_rank_versus_depth": "figures.low_rank",
+    "low_rank_explorer": "figures.low_rank",
+    "LowRankExplorer": "figures.low_rank",
+    # figures.network
+    "draw_network_architecture": "figures.network",
+    # figures.interactive
+    "InteractiveFigure": "figures.interactive",
+    "stairs_figure_interactive": "figures.interactive",
+    "gap_versus_depth_interactive": "figures.interactive",
+    "show_interactive": "figures.interactive",
+    "interactive_html": "figures.interactive",
+    "interactive_grid": "figures.interactive",
+    # course.checks
+    "check_exercise": "course.checks",
+    "registered_exercises": "course.checks",
+    # course.toc
+    "toc_docnames": "course.toc",
+    "toc_notebooks": "course.toc",
+    # course.student_edition
+    "write_student_edition": "course.student_edition",
+    "make_student_notebook": "course.student_edition",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'utils' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -23,6 +23,12 @@ from threadpoolctl import threadpool_limits
 __all__: list[str] = []
 
 
+def single_thread_blas():
+    """Context manager limiting BLAS to one thread: the trainers multiply tiny matrices, where OpenBLAS threads
+    only add synchronisation (10-15x slower on a busy 2-core machine). The one place the package sets it."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 @dataclass
 class ALResult:
     """Outcome of :func:`augmented_lagrangian`.
@@ -98,7 +104,7 @@ def augmented_lagrangian(
     -------
     ALResult
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         return _augmented_lagrangian(objective, constraint, np.asarray(x0, dtype=float).copy(), tol=tol, rho=rho0,
                                      rho_max=rho_max, growth=growth, max_outer=max_outer, jitter=jitter, rng=rng,
                                      options={"maxiter": max_inner, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30})

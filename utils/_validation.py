@@ -11,11 +11,30 @@ import numbers
 
 import numpy as np
 
-__all__ = ["SolverError"]
+from .errors import SolverError
+
+__all__: list[str] = []
+
+#: Largest depth the closed forms accept: values are computed in logarithms and stay exact far beyond it,
+#: but a depth this large is almost surely a mistake (and stair-by-stair arrays would not fit in memory).
+MAX_DEPTH = 10**6
 
 
-class SolverError(RuntimeError):
-    """A numerical solver (cvxpy or a reference trainer) did not reach an optimal solution."""
+def _as_real_array(name: str, value) -> np.ndarray:
+    """``value`` as a float array; complex, boolean, string and object input raise ``TypeError``."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    raw = np.asarray(value)
+    if raw.dtype == bool:
+        raise TypeError(f"{name} must be a real numeric array, got booleans")
+    if np.iscomplexobj(raw):
+        raise TypeError(f"{name} must be real, got complex entries (dtype {raw.dtype})")
+    if raw.dtype.kind not in "iuf":
+        try:
+            raw = raw.astype(float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a real numeric array ({exc})") from None
+    return raw.astype(float, copy=False)
 
 
 def as_matrix(name: str, value, *, allow_vector: bool = False) -> np.ndarray:
@@ -23,12 +42,7 @@ def as_matrix(name: str, value, *, allow_vector: bool = False) -> np.ndarray:
 
     With ``allow_vector=True`` a 1-D array of length n is accepted and returned as an (n, 1) column.
     """
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array ({exc})") from None
+    arr = _as_real_array(name, value)
     if arr.ndim == 1 and allow_vector:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -43,12 +57,7 @@ def as_matrix(name: str, value, *, allow_vector: bool = False) -> np.ndarray:
 
 def as_vector(name: str, value) -> np.ndarray:
     """Return ``value`` as a finite 1-D float array, or raise naming ``name``."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array ({exc})") from None
+    arr = _as_real_array(name, value)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.ravel()
     if arr.ndim != 1:
@@ -68,25 +77,37 @@ def check_same_rows(X: np.ndarray, Y: np.ndarray, x_name: str = "X", y_name: str
         )
 
 
+def check_count(name: str, value, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer in ``[minimum, maximum]``.
+
+    Booleans and floats (even integral ones such as ``3.0``) are rejected: a count is an integer.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
 def check_depth(L, *, minimum: int = 2, name: str = "L") -> int:
-    """Return the depth ``L`` as an int, raising unless it is an integer >= ``minimum``."""
-    if isinstance(L, bool):
-        raise TypeError(f"{name} (the depth) must be an integer, got {L!r}")
-    if not isinstance(L, numbers.Integral):
-        if isinstance(L, numbers.Real) and float(L).is_integer():
-            L = int(L)
-        else:
+    """Return the depth ``L`` as an int, raising unless it is an integer in ``[minimum, MAX_DEPTH]``.
+
+    An integral float such as ``3.0`` is accepted (a depth computed as ``2 / p``); ``3.5`` and booleans are not.
+    """
+    if isinstance(L, numbers.Real) and not isinstance(L, (bool, np.bool_, numbers.Integral)):
+        if not np.isfinite(float(L)) or not float(L).is_integer():
             raise TypeError(f"{name} (the depth) must be an integer, got {L!r}")
-    L = int(L)
-    if L < minimum:
-        raise ValueError(f"{name} (the depth) must be at least {minimum}, got {L}")
-    return L
+        L = int(L)
+    return check_count(f"{name} (the depth)", L, minimum, MAX_DEPTH)
 
 
 def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, raising unless it is finite and > 0 (or >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -102,7 +123,7 @@ def check_seed(seed) -> np.random.Generator:
         return seed
     if seed is None:
         return np.random.default_rng(0)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, a numpy Generator or None, got {seed!r}")
     return np.random.default_rng(int(seed))
 
@@ -120,3 +141,19 @@ def require_optimal(problem, what: str) -> None:
         elif status in ("unbounded", "unbounded_inaccurate"):
             hint = " (the objective is unbounded)"
         raise SolverError(f"{what}: the solver returned status '{status}', not 'optimal'{hint}")
+
+
+def check_constraint_residual(what: str, residual: float, scale: float, *, rtol: float = 1e-6,
+                              status: str = "optimal") -> None:
+    """Raise :class:`SolverError` when a solution reported as ``status`` violates its constraints.
+
+    ``residual`` is the norm of the constraint violation (e.g. ``||X W - Y||_F``) and ``scale`` the norm of the
+    data it is measured against (e.g. ``||Y||_F``); the check is ``residual <= rtol * max(scale, tiny)``, so it
+    does not depend on the units of the data.
+    """
+    bound = rtol * max(float(scale), np.finfo(float).tiny)
+    if not np.isfinite(residual) or residual > bound:
+        raise SolverError(
+            f"{what}: the solver reported status '{status}' but its solution violates the constraints: "
+            f"residual {residual:.3e} > tolerance {bound:.3e} (relative {rtol:g})"
+        )

@@ -1,0 +1,32 @@
+"""Automatic checks for chapter 06, three-layer ReLU networks."""
+
+import numpy as np
+
+from ...relu.rank_one import rank_one_relu3_values
+from . import register
+
+
+def _answer_06_2():
+    """Relative duality gap (P - D) / D on c = (3, 1, -2, -1, 0.5), a = (2, -1), y = (0.5, -2)."""
+    primal, dual = rank_one_relu3_values([3.0, 1.0, -2.0, -1.0, 0.5], [2.0, -1.0], 0.5, -2.0)
+    return (primal - dual) / dual
+
+
+def _answer_06_3():
+    """Largest P / D over y2 in linspace(-3, 3, 601) with y1 = 1 on the running example."""
+    c, a = np.array([1.0, 2.0, -1.0, -3.0]), np.array([1.0, 0.5, -0.3])
+    return max(np.divide(*rank_one_relu3_values(c, a, 1.0, y2)) for y2 in np.linspace(-3.0, 3.0, 601))
+
+
+register(
+    "06.2",
+    _answer_06_2,
+    rtol=1e-6,
+    hint="use the full-problem values P and D (not the scale form at t = 1), and divide the gap by D",
+)
+register(
+    "06.3",
+    _answer_06_3,
+    rtol=1e-6,
+    hint="the ratio is P / D of the full problem (each value is (3/2) times the t = 1 value to the power 2/3)",
+)

@@ -1,0 +1,1 @@
+"""The duality primer: the partition problem, its Lagrange dual, the eigenvalue bound and the SDP relaxation."""
