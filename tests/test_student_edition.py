@@ -3,6 +3,7 @@ exercise and check, and runs top to bottom with empty answers; the instructor ed
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from utils.course import student_edition
 from utils.course.checks import _REGISTRY, check_exercise, registered_exercises
-from utils.course.student_edition import answer_names, make_student_notebook, write_student_edition
+from utils.course.student_edition import write_student_edition
+from utils.course.student_notebook import answer_names, make_student_notebook
 from utils.course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -332,3 +334,97 @@ def test_cli_writes_the_edition_quietly(tmp_path, capsys):
     assert capsys.readouterr().out == ""
     assert {p.name for p in (tmp_path / "out").glob("*.ipynb")} == {p.name for p in NOTEBOOKS}
 
+
+
+# ------------------------------------------------------------------------------- safety of the command
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_non_empty_folder_is_refused_and_left_untouched(tmp_path, capsys):
+    target = tmp_path / "p"
+    (target / "utils").mkdir(parents=True)
+    (target / "README.md").write_text("mine\n")
+    (target / "utils" / "a.py").write_text("")
+    before = _snapshot(target)
+    assert student_edition.main([str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "not empty" in err and "Traceback" not in err
+    assert _snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p"], "no staging folder is left behind"
+
+
+def test_force_refuses_a_folder_that_holds_no_edition(tmp_path, capsys):
+    target = tmp_path / "p"
+    target.mkdir()
+    (target / "README.md").write_text("mine\n")
+    assert student_edition.main([str(target), "--force"]) == 2
+    assert "holds no student edition" in capsys.readouterr().err
+    assert (target / "README.md").read_text() == "mine\n"
+
+
+def test_force_replaces_only_unchanged_files_and_keeps_students_work(tmp_path):
+    target = tmp_path / "edition"
+    write_student_edition(target, ROOT, log=lambda _m: None)
+    first = NOTEBOOKS[0].name
+    student_work = (target / first).read_text().replace("# your answer here", "# my answer: 42", 1)
+    (target / first).write_text(student_work)
+    (target / "my_notes.md").write_text("notes\n")
+    manifest = json.loads((target / student_edition.MANIFEST).read_text())["files"]
+    second = NOTEBOOKS[1].name
+    (target / second).write_bytes(b"")  # edited too: kept as well
+    manifest[NOTEBOOKS[2].name] = "0" * 64  # a file the edition wrote whose record says it changed: kept
+    (target / student_edition.MANIFEST).write_text(json.dumps({"files": manifest}))
+    with pytest.raises(student_edition.EditionError, match="not empty"):
+        write_student_edition(target, ROOT, log=lambda _m: None)
+    lines = []
+    written = write_student_edition(target, ROOT, force=True, log=lines.append)
+    assert (target / first).read_text() == student_work
+    assert (target / second).read_bytes() == b""
+    assert (target / "my_notes.md").read_text() == "notes\n"
+    assert {p.name for p in written} == {p.name for p in NOTEBOOKS} - {first, second, NOTEBOOKS[2].name}
+    assert sum(line.startswith("kept ") for line in lines) == 3
+
+
+def test_force_stops_before_writing_when_a_foreign_file_is_in_the_way(tmp_path):
+    target = tmp_path / "edition"
+    write_student_edition(target, ROOT, log=lambda _m: None)
+    manifest_path = target / student_edition.MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["files"]["README.md"]  # README.md is now a file the edition did not write
+    manifest_path.write_text(json.dumps(manifest))
+    before = _snapshot(target)
+    with pytest.raises(student_edition.EditionError, match="did not write: README.md"):
+        write_student_edition(target, ROOT, force=True, log=lambda _m: None)
+    assert _snapshot(target) == before
+
+
+@pytest.mark.parametrize("where", ["root", "inside", "parent"])
+def test_output_inside_or_around_the_checkout_is_refused(where, capsys):
+    target = {"root": ROOT, "inside": ROOT / "student_edition_test", "parent": ROOT.parent}[where]
+    assert student_edition.main([str(target)]) == 2
+    assert "book's own files" in capsys.readouterr().err
+    assert not (ROOT / "student_edition_test").exists()
+
+
+def test_failure_half_way_leaves_nothing_behind(tmp_path, monkeypatch):
+    calls = []
+
+    def failing(nb, banner=True):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("simulated failure")
+        return make_student_notebook(nb, banner)
+
+    monkeypatch.setattr(student_edition, "make_student_notebook", failing)
+    with pytest.raises(RuntimeError, match="simulated"):
+        write_student_edition(tmp_path / "out", ROOT, log=lambda _m: None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_installed_copy_without_a_checkout_asks_for_root(tmp_path, monkeypatch, capsys):
+    fake = tmp_path / "site-packages" / "utils" / "course" / "student_edition.py"
+    monkeypatch.setattr(student_edition, "__file__", str(fake))
+    assert student_edition.main([str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "checkout of the book" in err and "--root" in err and "Traceback" not in err

@@ -152,7 +152,7 @@ _EXPORTS: dict[str, str] = {
     "toc_notebooks": "course.toc",
     # course.student_edition
     "write_student_edition": "course.student_edition",
-    "make_student_notebook": "course.student_edition",
+    "make_student_notebook": "course.student_notebook",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,231 +1,44 @@
 """Write the student edition of the book: every chapter notebook without its solutions.
 
-Run ``python -m utils.course.student_edition OUTDIR`` from the repository. For every notebook listed in
-``_toc.yml`` it writes ``OUTDIR/<name>.ipynb`` in which
+Run ``python -m utils.course.student_edition OUTDIR`` from a checkout of the book, with OUTDIR a new or empty
+folder outside the checkout. For every notebook listed in ``_toc.yml`` it writes ``OUTDIR/<name>.ipynb``
+transformed by :func:`utils.course.student_notebook.make_student_notebook` (solutions removed, answer cells and
+automatic checks kept, outputs cleared). Next to the notebooks it copies what they need to run: the ``utils``
+package (imported by every notebook from the notebook's directory), the files the markdown refers to (figures),
+and ``requirements.txt`` and ``pyproject.toml`` with a short ``README.md`` so that
+``pip install -r requirements.txt`` works in OUTDIR.
 
-* every code cell tagged ``solution`` is removed (nbconvert's ``TagRemovePreprocessor``) and each block of
-  them is replaced by one answer cell ``answer_CC_N = None  # your answer here`` (one line per top-level
-  assignment to an ``answer_*`` name in the removed cells, found with :mod:`ast`), or by an empty
-  ``# your work here`` cell when the solution assigned no answer;
-* the solution text is removed from the markdown: whole ``{solution}`` directive blocks, and everything
-  from a ``{solution-start}`` directive to the end of its ``{solution-end}`` directive, whole cells included;
-* the exercises and the ``check`` cells (``check_exercise("CC.N", answer_CC_N)``) are kept, so a student
-  who runs the notebook with no answers sees "not answered yet" and no error;
-* outputs and execution counts are cleared (``ClearOutputPreprocessor``).
-
-Next to the notebooks it copies what they need to run: the ``utils`` package (imported by every notebook
-from the notebook's directory), the files the markdown refers to (figures), and ``requirements.txt`` and
-``pyproject.toml`` with a short ``README.md`` so that ``pip install -r requirements.txt`` works in OUTDIR.
+It never deletes anything and never overwrites work: see :func:`write_student_edition`.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import copy
+import hashlib
+import json
 import os
-import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
+from .student_notebook import ANSWER_TAG, _referenced_files, make_student_notebook
 from .toc import toc_notebooks
 
-__all__ = [
-    "answer_names",
-    "make_student_notebook",
-    "write_student_edition",
-    "main",
-]
-
-SOLUTION_TAG = "solution"
-CHECK_TAG = "check"
-ANSWER_TAG = "answer"
-_REMOVE_TAG = "student-edition-remove"  # marks cells that only held solution text
-_FENCE_OPEN = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\s*\{(?P<name>[a-z-]+)\}")
-_MARKDOWN_FILE = re.compile(r"!\[[^\]]*\]\((?P<a>[^)\s]+)[^)]*\)|^\s*(?:`{3,}|:{3,})\{(?:figure|image)\}\s+(?P<b>\S+)",
-                            flags=re.M)
-_BANNER = (
-    "> **Student edition.** The solutions are removed. Write each answer in its answer cell "
-    "(`answer_CC_N = None  # your answer here`), then run the check cell below it: `check_exercise` says "
-    "whether the answer is correct within a stated tolerance and, if not, gives a hint."
-)
+__all__ = ["EditionError", "write_student_edition", "main"]
 
 
-def answer_names(source: str) -> list[str]:
-    """Names ``answer_*`` assigned at module level in a code cell's ``source``, in order, without repeats.
-
-    Module level includes the bodies of ``for``/``while``/``if``/``with``/``try`` statements (an answer may
-    be assigned inside a loop), but not function or class bodies. IPython magics and shell escapes (lines
-    starting with ``%`` or ``!``) are ignored.
-    """
-    code = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    names: list[str] = []
-
-    def collect(target: ast.AST) -> None:
-        if isinstance(target, ast.Name) and target.id.startswith("answer_") and target.id not in names:
-            names.append(target.id)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                collect(elt)
-
-    def visit(statements: list[ast.stmt]) -> None:
-        for node in statements:
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    collect(target)
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)):
-                collect(node.target)
-            elif isinstance(node, ast.With):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        collect(item.optional_vars)
-            for block in ("body", "orelse", "finalbody"):
-                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    visit(getattr(node, block, []))
-            for handler in getattr(node, "handlers", []):
-                visit(handler.body)
-
-    visit(tree.body)
-    return names
+MANIFEST = ".student-edition.json"  # what an edition wrote, with each file's SHA-256, for safe updates
 
 
-@dataclass
-class _Scanner:
-    """Line-by-line state across the markdown cells of one notebook."""
-
-    gated: bool = False          # between a {solution-start} and the end of its {solution-end}
-    closing: str | None = None   # fence that closes the directive being skipped, if any
-    after_end: bool = False      # the directive being skipped is {solution-end}
-    kept: list[str] = field(default_factory=list)
-
-    def strip(self, text: str) -> str:
-        """The markdown ``text`` without solution blocks; updates the gated state."""
-        self.kept = []
-        lines = text.splitlines()
-        for line in lines:
-            self._line(line)
-        if len(self.kept) == len(lines):
-            return text
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(self.kept)).strip("\n")
-
-    def _line(self, line: str) -> None:
-        if self.closing is not None:  # inside a directive that is being removed
-            stripped = line.strip()
-            if stripped and set(stripped) == {self.closing[0]} and len(stripped) >= len(self.closing):
-                self.closing = None
-                if self.after_end:
-                    self.gated, self.after_end = False, False
-            return
-        match = _FENCE_OPEN.match(line)
-        name = match.group("name") if match else None
-        if name == "solution-end" and self.gated:
-            self.closing, self.after_end = match.group("fence"), True
-        elif self.gated:
-            return
-        elif name == "solution-end":
-            raise ValueError("a {solution-end} directive without a {solution-start} before it")
-        elif name == "solution":
-            self.closing = match.group("fence")
-        elif name == "solution-start":
-            self.closing, self.gated = match.group("fence"), True
-        else:
-            self.kept.append(line)
+class EditionError(ValueError):
+    """The student edition cannot be written where asked without destroying or overwriting something."""
 
 
-def _answer_cell(names: list[str]) -> nbformat.NotebookNode:
-    if names:
-        source = "\n".join(f"{name} = None  # your answer here" for name in names)
-    else:
-        source = "# your work here"
-    return nbformat.v4.new_code_cell(source, metadata={"tags": [ANSWER_TAG]})
-
-
-def make_student_notebook(nb: nbformat.NotebookNode, banner: bool = True) -> nbformat.NotebookNode:
-    """The student edition of notebook ``nb`` (which is not modified).
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        A chapter notebook (nbformat 4) following the book's exercise conventions.
-    banner : bool
-        Insert a short note explaining the answer and check cells after the notebook's second cell.
-
-    Returns
-    -------
-    nbformat.NotebookNode
-        A new notebook: solution cells and solution text removed, one answer cell per removed block of
-        solution code, check cells kept, outputs cleared.
-    """
-    nb = copy.deepcopy(nb)
-    scanner = _Scanner()
-    cells: list[nbformat.NotebookNode] = []
-    block: tuple[nbformat.NotebookNode, list[str]] | None = None  # answer cell of the open solution block
-    for cell in nb.cells:
-        tags = list(cell.metadata.get("tags", []))
-        removed = False
-        if cell.cell_type == "markdown":
-            text = scanner.strip(cell.source)
-            removed = not text.strip()
-            if removed:
-                cell.metadata["tags"] = [*tags, _REMOVE_TAG]
-            else:
-                cell.source = text
-        elif cell.cell_type == "code" and CHECK_TAG not in tags and (scanner.gated or SOLUTION_TAG in tags):
-            removed = True
-            if SOLUTION_TAG not in tags:
-                cell.metadata["tags"] = [*tags, SOLUTION_TAG]  # untagged code inside a gated solution
-            if block is None:
-                block = (_answer_cell([]), [])
-                if "id" in cell:
-                    block[0]["id"] = f"{cell.id[:50]}-answer"
-                cells.append(block[0])
-            block[1].extend(n for n in answer_names(cell.source) if n not in block[1])
-            block[0].source = _answer_cell(block[1]).source
-        if not removed:
-            block = None
-        cells.append(cell)
-    if scanner.gated or scanner.closing is not None:
-        raise ValueError("a solution directive is not closed (missing {solution-end} or closing fence)")
-    nb.cells = cells
-    resources: dict = {}
-    remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG, _REMOVE_TAG}, enabled=True)
-    nb, resources = remover.preprocess(nb, resources)
-    nb, resources = ClearOutputPreprocessor(enabled=True).preprocess(nb, resources)
-    if banner and len(nb.cells) >= 2:
-        note = nbformat.v4.new_markdown_cell(_BANNER)
-        if "id" in nb.cells[0]:
-            note["id"] = "student-edition-note"
-        else:
-            note.pop("id", None)
-        nb.cells.insert(2, note)
-    if "id" not in nb.cells[0]:
-        for cell in nb.cells:
-            cell.pop("id", None)
-    return nb
-
-
-def _referenced_files(nb: nbformat.NotebookNode, folder: Path) -> list[Path]:
-    found = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for m in _MARKDOWN_FILE.finditer(cell.source):
-            ref = m.group("a") or m.group("b")
-            if "://" in ref or ref.startswith(("#", "data:")):
-                continue
-            path = (folder / ref).resolve()
-            if path.is_file() and folder.resolve() in path.parents:
-                found.append(path)
-    return found
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_outdir(outdir: Path) -> Path:
@@ -240,8 +53,8 @@ def _check_outdir(outdir: Path) -> Path:
             raise FileNotFoundError(f"the parent directory {parent} of OUTDIR does not exist; create it first")
         if not _writable(parent):
             raise PermissionError(f"cannot create {outdir}: the directory {parent} is not writable")
-    elif not _writable(outdir):
-        raise PermissionError(f"the directory {outdir} is not writable")
+    elif not _writable(outdir) or not _writable(parent):
+        raise PermissionError(f"the directory {outdir} (or its parent) is not writable")
     return outdir
 
 
@@ -249,62 +62,156 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-def write_student_edition(outdir, root=None, *, log=print) -> list[Path]:
-    """Write the student edition of every notebook in ``_toc.yml`` into ``outdir``; return the written notebooks.
+def _find_root(root) -> Path:
+    if root is None:
+        root = Path(__file__).resolve().parents[2]
+        if not (root / "_toc.yml").is_file():
+            raise EditionError(
+                f"the student edition is made from a checkout of the book, but this package is installed in {root} "
+                "(no _toc.yml there): clone the book's repository and pass its folder with --root"
+            )
+    root = Path(root).expanduser().absolute()
+    if not (root / "_toc.yml").is_file():
+        raise EditionError(f"{root} is not a checkout of the book (no _toc.yml): pass the repository root with --root")
+    return root
 
-    Parameters
-    ----------
-    outdir : str or Path
-        Output directory; created if missing (its parent must exist). Existing files of the same names are
-        overwritten, and ``outdir/utils`` is replaced.
-    root : str or Path, optional
-        The repository root (with ``_toc.yml``, ``book/``, ``utils/``). Default: the checkout this module
-        belongs to.
-    log : callable
-        Receives one progress line per notebook (``print`` by default).
 
-    Notebooks listed in the table of contents but missing on disk are skipped with a message.
-    """
-    root = Path(root).absolute() if root is not None else Path(__file__).resolve().parents[2]
-    notebooks = toc_notebooks(root)
-    outdir = _check_outdir(Path(outdir))
-    if outdir.resolve() in {root.resolve(), *(p.parent.resolve() for p in notebooks)}:
-        raise ValueError(f"OUTDIR {outdir} would overwrite the book's own files; choose another directory")
-    try:
-        outdir.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise PermissionError(f"cannot create {outdir}: {exc.strerror}") from exc
-    written = []
-    for path in notebooks:
+def _edition_files(root: Path, log) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of the edition (path relative to OUTDIR -> content) and the notebooks' relative paths."""
+    files: dict[str, bytes] = {}
+    notebooks = []
+    for path in toc_notebooks(root):
         if not path.exists():
             log(f"skipped {path.relative_to(root)}: listed in _toc.yml but missing")
             continue
         nb = nbformat.read(path, as_version=4)
-        student = make_student_notebook(nb)
-        target = outdir / path.name
-        nbformat.write(student, target)
+        files[path.name] = nbformat.writes(make_student_notebook(nb)).encode() + b"\n"
+        notebooks.append(path.name)
         for extra in _referenced_files(nb, path.parent):
-            dest = outdir / extra.relative_to(path.parent.resolve())
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(extra, dest)
-        n_answers = sum(ANSWER_TAG in c.metadata.get("tags", []) for c in student.cells)
-        log(f"wrote {target}  ({n_answers} answer cells)")
-        written.append(target)
-    package = outdir / "utils"
-    if package.exists():
-        shutil.rmtree(package)
-    shutil.copytree(root / "utils", package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            files[extra.relative_to(path.parent.resolve()).as_posix()] = extra.read_bytes()
+    package = root / "utils"
+    for src in sorted(package.rglob("*.py")):
+        if "__pycache__" not in src.parts:
+            files[(Path("utils") / src.relative_to(package)).as_posix()] = src.read_bytes()
     for name in ["requirements.txt", "pyproject.toml"]:
         if (root / name).exists():
-            shutil.copy2(root / name, outdir / name)
-    (outdir / "README.md").write_text(
-        "# Convex duality for deep neural networks: student edition\n\n"
-        "Notebooks without solutions. Set up once with\n\n"
-        "    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n\n"
-        "then open the notebooks with `.venv/bin/jupyter lab` (or `jupyter notebook`) from this folder.\n"
-        "Each exercise with an automatic check has an answer cell `answer_CC_N = None`: replace `None` by\n"
-        "your answer and run the `check_exercise(...)` cell below it.\n"
-    )
+            files[name] = (root / name).read_bytes()
+    files["README.md"] = _README.encode()
+    return files, notebooks
+
+
+_README = (
+    "# Convex duality for deep neural networks: student edition\n\n"
+    "Notebooks without solutions. Set up once with\n\n"
+    "    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n\n"
+    "then open the notebooks with `.venv/bin/jupyter lab` (or `jupyter notebook`) from this folder.\n"
+    "Each exercise with an automatic check has an answer cell `answer_CC_N = None`: replace `None` by\n"
+    "your answer and run the `check_exercise(...)` cell below it.\n"
+)
+
+
+def _read_manifest(outdir: Path) -> dict[str, str]:
+    path = outdir / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+        return {str(k): str(v) for k, v in data["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise EditionError(f"{path} is not a valid student-edition manifest; refusing to touch {outdir}") from None
+
+
+def _plan(outdir: Path, files: dict[str, bytes], force: bool) -> tuple[dict[str, str], list[str]]:
+    """(manifest of the edition before this run, files to keep because they changed since it wrote them)."""
+    if not outdir.exists() or not any(outdir.iterdir()):
+        return {}, []
+    manifest = _read_manifest(outdir)
+    if not force:
+        what = "an earlier student edition" if manifest else "files that are not a student edition"
+        raise EditionError(f"{outdir} is not empty (it holds {what}); choose a new folder, or pass --force to "
+                           "update an edition written before (only its unchanged files are replaced)")
+    if not manifest:
+        raise EditionError(f"{outdir} is not empty and holds no student edition ({MANIFEST} is missing); "
+                           "refusing to write into it, even with --force")
+    foreign = sorted(rel for rel in files if (outdir / rel).exists() and rel not in manifest)
+    if foreign:
+        raise EditionError(f"{outdir} holds files the edition would overwrite but did not write: "
+                           f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; nothing was changed")
+    kept = sorted(rel for rel in files if (outdir / rel).is_file() and rel in manifest
+                  and _sha((outdir / rel).read_bytes()) != manifest[rel])
+    return manifest, kept
+
+
+def write_student_edition(outdir, root=None, *, force: bool = False, log=print) -> list[Path]:
+    """Write the student edition of every notebook in ``_toc.yml`` into ``outdir``; return the written notebooks.
+
+    Safe by construction: nothing is ever deleted, and nothing is written unless the whole edition could be
+    prepared. The edition is first written into a temporary folder next to ``outdir``, then moved into place.
+
+    Parameters
+    ----------
+    outdir : str or Path
+        Output directory, outside the book's checkout. Created if missing (its parent must exist). If it exists it
+        must be empty, unless ``force`` is set.
+    root : str or Path, optional
+        The book's checkout (with ``_toc.yml``, ``book/``, ``utils/``). Default: the checkout this module belongs
+        to; an installed copy of the package has none, and then ``root`` is required.
+    force : bool
+        Update an edition written before into ``outdir``: files it wrote (listed with their hashes in
+        ``outdir/.student-edition.json``) are replaced **only if unchanged since**; files a student has edited are
+        kept (and reported), and any other file in the way stops the run before anything is written.
+    log : callable
+        Receives one progress line per notebook (``print`` by default).
+
+    Returns
+    -------
+    list of Path, the notebooks written (kept, edited notebooks are not in it).
+
+    Raises
+    ------
+    EditionError (a ValueError)
+        When ``outdir`` is inside the checkout, is not empty (without ``force``), holds files the edition did not
+        write, or when ``root`` is not a checkout of the book.
+    OSError
+        When ``outdir`` cannot be created or written.
+    """
+    root = _find_root(root)
+    outdir = _check_outdir(Path(outdir))
+    real_out, real_root = outdir.resolve(), root.resolve()
+    if real_out == real_root or real_root in real_out.parents or real_out in real_root.parents:
+        raise EditionError(f"OUTDIR {outdir} would overwrite the book's own files: choose a folder outside the "
+                           f"book's checkout {root}")
+    files, notebooks = _edition_files(root, log)
+    manifest, kept = _plan(outdir, files, force)
+    for rel in kept:
+        log(f"kept {outdir / rel}: changed since the edition wrote it (a student's work?)")
+    new_manifest = {**manifest, **{rel: _sha(data) for rel, data in files.items() if rel not in kept}}
+    stage = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
+    try:
+        for rel, data in files.items():
+            if rel in kept:
+                continue
+            (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+            (stage / rel).write_bytes(data)
+        (stage / MANIFEST).write_text(json.dumps({"files": dict(sorted(new_manifest.items()))}, indent=1) + "\n")
+        if not outdir.exists() or not any(outdir.iterdir()):
+            if outdir.exists():
+                outdir.rmdir()
+            os.rename(stage, outdir)
+        else:
+            for rel in [r for r in files if r not in kept] + [MANIFEST]:
+                (outdir / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(stage / rel, outdir / rel)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    written = []
+    for name in notebooks:
+        if name in kept:
+            continue
+        target = outdir / name
+        n_answers = sum(ANSWER_TAG in c.metadata.get("tags", []) for c in nbformat.read(target, as_version=4).cells)
+        log(f"wrote {target}  ({n_answers} answer cells)")
+        written.append(target)
     return written
 
 
@@ -316,13 +223,17 @@ def main(argv: list[str] | None = None) -> int:
                     "with empty answer cells and the automatic checks) into OUTDIR, together with the utils "
                     "package the notebooks import.",
     )
-    parser.add_argument("outdir", metavar="OUTDIR", help="output directory (created if missing; its parent must exist)")
+    parser.add_argument("outdir", metavar="OUTDIR",
+                        help="output directory outside the book's checkout: new or empty (its parent must exist)")
     parser.add_argument("--root", default=None,
-                        help="repository root holding _toc.yml (default: the checkout this module belongs to)")
+                        help="the book's checkout, holding _toc.yml (default: the checkout this module belongs to)")
+    parser.add_argument("--force", action="store_true",
+                        help="update an edition written before into OUTDIR: replace only the files it wrote and "
+                             "nobody changed since; never delete anything")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
     try:
-        written = write_student_edition(args.outdir, args.root, log=(lambda _msg: None) if args.quiet else print)
+        written = write_student_edition(args.outdir, args.root, force=args.force, log=(lambda _msg: None) if args.quiet else print)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
