@@ -62,7 +62,8 @@ def benchmark_trainers(n_starts: int = 4) -> None:
 
 
 def benchmark_relu3_socp(sizes=(4, 5, 6), repeats: int = 2) -> None:
-    """Time of :func:`utils.parallel_relu3_value` (the SOCP of MATH.md 5.1) for d = 2, and of column generation.
+    """Time of :func:`utils.parallel_relu3_value` (the SOCP of the book's appendix, section 5.1) for d = 2,
+    and of column generation.
 
     Data: n evenly spaced 1-D inputs with a bias column (rank 2), seeded Gaussian labels. The SOCP time is
     building (cvxpy compilation) plus Clarabel; the best of ``repeats`` runs. Column generation: L = 3 with exact
@@ -70,7 +71,7 @@ def benchmark_relu3_socp(sizes=(4, 5, 6), repeats: int = 2) -> None:
     """
     from utils import column_generation_parallel_relu, parallel_relu3_value
 
-    print("parallel_relu3_value (MATH.md 5.1 SOCP), d = 2: seconds (build + solve), best of", repeats)
+    print("parallel_relu3_value (SOCP of appendix section 5.1), d = 2: seconds (build + solve), best of", repeats)
     print(f"{'n':>3s} {'blocks':>7s} {'seconds':>8s} {'clarabel s':>10s} {'value':>12s} {'branches':>8s}")
     rng = np.random.default_rng(0)
     cases = []

@@ -1,4 +1,4 @@
-"""Timing of the two-layer ReLU convex program (utils/two_layer.py).
+"""Timing of the two-layer ReLU convex program (utils.relu.two_layer).
 
 Prints, for n = 100, d = 10 and 50 / 200 sampled activation patterns (the same patterns for every method):
 * the cold-solve time of ``two_layer_relu_convex`` against the same problem written directly in cvxpy

@@ -5,6 +5,12 @@ It always runs the README's build (``jupyter-book build . --warningiserror --kee
 repository root): the execution cache (``execute_notebooks: cache``) makes a re-run with unchanged
 notebooks take seconds, and a build that is always fresh never tests a stale site. A failing build
 fails every test that uses the fixture, with the tail of the build log.
+
+Hypothesis profiles: every run draws the same examples (``derandomize=True``: the seed is derived from each
+test, no example database), so two runs of the suite are identical and a failure reproduces. The profile
+``ci`` (loaded when the environment variable ``CI`` is set, as ``.ci/run`` does) also prints the blob that
+replays a failing example; ``repeatable`` is the default elsewhere. ``pytest --hypothesis-profile=NAME``
+chooses another profile.
 """
 
 from __future__ import annotations
@@ -21,6 +27,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("repeatable"), print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "repeatable")
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT_S = 1800  # a clean build executes every notebook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,20 @@ pytestmark = pytest.mark.book
 
 def _page(html: Path, docname: str) -> str:
     return (html / f"{docname}.html").read_text(encoding="utf-8")
+
+
+_STDERR_BLOCK = re.compile(r'<div class="output stderr[^"]*">(.*?)</pre>', re.DOTALL)
+_WARNING_OR_ERROR = re.compile(r"warn|error", re.IGNORECASE)
+
+
+def stderr_outputs(page: str) -> list[str]:
+    """The text of every stderr output cell of a page (myst-nb renders them as ``div.output.stderr``)."""
+    return [unescape(re.sub(r"<[^>]+>", "", block)) for block in _STDERR_BLOCK.findall(page)]
+
+
+def stderr_warnings_and_errors(page: str) -> list[str]:
+    """The stderr outputs of a page that mention a warning or an error (any case: UserWarning, ERROR, ...)."""
+    return [text for text in stderr_outputs(page) if _WARNING_OR_ERROR.search(text)]
 
 
 def test_build_log_has_no_warnings(built_book):
@@ -42,7 +57,8 @@ def test_notebook_page_has_numbered_boxes_collapsed_solutions_and_no_error_outpu
     # solutions render as collapsed dropdowns
     assert re.search(r'class="[^"]*\bsolution\b[^"]*\bdropdown\b|class="[^"]*\bdropdown\b[^"]*\bsolution\b', page)
     assert "Traceback (most recent call last)" not in page
-    assert 'class="output stderr"' not in page or "Warning" not in page
+    flagged = stderr_warnings_and_errors(page)
+    assert not flagged, f"{docname}: stderr output with a warning or an error:\n" + "\n---\n".join(flagged)
 
 
 def test_citations_resolve_to_the_bibliography(built_book):

@@ -1,5 +1,8 @@
-"""Tests of utils/checks: every registered exercise accepts its reference, rejects wrong answers with
-useful feedback, and never prints the reference value."""
+"""Tests of utils.course.checks: every registered exercise accepts its reference, rejects wrong answers with
+useful feedback, and never prints the reference value.
+
+That the references themselves are right is tested in tests/test_exercise_references.py, against values
+obtained without the code the references use."""
 
 from __future__ import annotations
 
@@ -37,14 +40,7 @@ def _leaks(text: str, ref) -> list[str]:
         return [w for w in ("True", "False") if np.ndim(ref) == 0 and w == str(bool(ref)) and w in text]
     values = {f"{v:.4g}" for v in np.asarray(ref, dtype=float).ravel()}
     values = {v for v in values if not re.fullmatch(r"-?\d", v)}
-    found = []
-    for token in _NUMBER.findall(text):
-        try:
-            if f"{float(token):.4g}" in values:
-                found.append(token)
-        except ValueError:
-            pass
-    return found
+    return [token for token in _NUMBER.findall(text) if f"{float(token):.4g}" in values]
 
 
 def _verdict_text(capsys, exercise_id, answer) -> tuple[bool, str]:

@@ -1,4 +1,4 @@
-"""Tests of utils.column_generation: bounds for parallel deep ReLU networks (MATH.md 6.1)."""
+"""Tests of utils.relu.column_generation: bounds for parallel deep ReLU networks (book appendix, section 6.1)."""
 
 import cvxpy as cp
 import numpy as np

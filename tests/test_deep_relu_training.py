@@ -1,4 +1,4 @@
-"""Reference trainers for standard and parallel deep ReLU networks (utils/deep_relu_training.py)."""
+"""Reference trainers for standard and parallel deep ReLU networks (utils.relu.deep_training)."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_zero_labels_give_the_zero_network(wide_data):
 
 def test_two_layer_network_on_rank_one_data_reaches_the_gauge_value():
     """L = 2: the features (X u)_+ are s_+ c_+ + s_- c_-, |s| <= ||a||, so the min-norm value is
-    (|y1| + |y2|) / ||a|| (MATH.md 1: the gauge of C at y)."""
+    (|y1| + |y2|) / ||a|| (book appendix, section 1.7: the gauge of C at y)."""
     c, a, y1, y2 = np.array([1.0, 2.0, -1.0, -3.0]), np.array([1.0, 0.5, -0.3]), 1.5, -0.7
     fit = train_relu_network(rank_one_data(c, a), rank_one_labels(c, y1, y2), 2, width=3, n_starts=3, seed=0)
     assert fit.objective == pytest.approx((abs(y1) + abs(y2)) / np.linalg.norm(a), rel=1e-6)
@@ -167,7 +167,9 @@ def test_labels_contradicting_positive_homogeneity_are_rejected(X, y, match):
     (dict(architecture="resnet"), ValueError, "architecture"),
     (dict(penalty="l1"), ValueError, "penalty"),
     (dict(width=[3]), ValueError, "2 hidden widths"),
-    (dict(width=0), ValueError, "positive integer"),
+    (dict(width=0), ValueError, "width must be at least 1"),
+    (dict(width=2.5), TypeError, "width must be an integer"),
+    (dict(max_outer=0), ValueError, "max_outer"),
     (dict(n_branches=3), ValueError, "parallel' only"),
     (dict(architecture="parallel", n_branches=0), ValueError, "n_branches"),
     (dict(n_starts=0), ValueError, "n_starts"),

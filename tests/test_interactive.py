@@ -1,6 +1,9 @@
 """Kernel-free interactive figures (utils.figures.interactive): every slider position shows the closed-form values.
 
-The browser side (the JavaScript that redraws on a slider move) is checked in tests/test_website.py.
+The expected values are written out here with numpy from ``sigma_i = exp(-decay (i - 1))`` and
+``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}``, ``||A||_{S_p} = (sum_i sigma_i^p)^(1/p)``, not with the ``utils``
+functions the figures use. The browser side (the JavaScript that redraws on a slider move) is checked in
+tests/test_website.py.
 """
 
 from __future__ import annotations
@@ -15,14 +18,43 @@ import pytest
 
 import utils
 from utils import (
-    decaying_spectrum,
     gap_versus_depth_interactive,
     interactive_grid,
     interactive_html,
     show_interactive,
     stairs_figure_interactive,
-    stairs_from_singular_values,
 )
+
+
+def _spectrum(rank, decay) -> np.ndarray:
+    """The figures' singular values ``exp(-decay (i - 1))``, i = 1..rank."""
+    return np.exp(-decay * np.arange(rank))
+
+
+def _stairs(sigma, L) -> np.ndarray:
+    """``[P^2, ..., P^L]`` with ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L} = (L/2) (sum_i sigma_i^(2/l))^(l/L)``."""
+    s = np.asarray(sigma, dtype=float)
+    return np.array([0.5 * L * np.sum(s ** (2.0 / l)) ** (l / L) for l in range(2, L + 1)])
+
+
+def _dual(sigma, L) -> float:
+    """``D_lin = P^2 = (L/2) (sum_i sigma_i)^(2/L)``."""
+    return 0.5 * L * float(np.sum(sigma)) ** (2.0 / L)
+
+
+def _primal(sigma, L) -> float:
+    """``P_lin = P^L = (L/2) sum_i sigma_i^(2/L)``."""
+    return 0.5 * L * float(np.sum(np.asarray(sigma, dtype=float) ** (2.0 / L)))
+
+
+def test_closed_forms_of_this_file_match_hand_values():
+    # sigma = (3, 2, 1), L = 4: D = 2 sqrt 6, P = 2 (sqrt 3 + sqrt 2 + 1); rank one: P = D = (L/2) sigma^(2/L)
+    np.testing.assert_allclose(_stairs([3.0, 2.0, 1.0], 4)[[0, 2]], [2 * np.sqrt(6), 2 * (np.sqrt(3) + np.sqrt(2) + 1)],
+                               rtol=1e-14)
+    assert _dual([3.0, 2.0, 1.0], 4) == pytest.approx(2 * np.sqrt(6), rel=1e-14)
+    assert _primal([3.0, 2.0, 1.0], 4) == pytest.approx(2 * (np.sqrt(3) + np.sqrt(2) + 1), rel=1e-14)
+    np.testing.assert_allclose(_stairs([4.0], 5), [2.5 * 4 ** 0.4] * 4, rtol=1e-14)
+    np.testing.assert_allclose(_spectrum(3, np.log(2)), [1.0, 0.5, 0.25], rtol=1e-15)
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +90,18 @@ def test_every_stairs_slider_step_holds_the_closed_form_stairs(stairs_fig):
         enumerate(grid["depths"]), enumerate(grid["ranks"]), enumerate(grid["decays"])
     ):
         stored = grid["values"][iL][ir][ia]
-        expected = stairs_from_singular_values(decaying_spectrum(r, a), L)
+        expected = _stairs(_spectrum(r, a), L)
         assert len(stored) == L - 1
-        np.testing.assert_allclose(stored, expected, rtol=1e-14, atol=0, err_msg=f"L={L} r={r} a={a}")
+        np.testing.assert_allclose(stored, expected, rtol=1e-12, atol=0, err_msg=f"L={L} r={r} a={a}")
 
 
 def test_stairs_figure_initial_traces_are_the_stairs_of_the_initial_slider_position(stairs_fig):
-    expected = stairs_from_singular_values(decaying_spectrum(3, 0.5), 4)
+    expected = _stairs(_spectrum(3, 0.5), 4)
     assert [s.active for s in stairs_fig.layout.sliders] == [2, 2, 2]  # L = 4, rank 3, decay 0.5
     assert list(stairs_fig.data[0].x) == [2, 3, 4]
-    np.testing.assert_allclose(stairs_fig.data[0].y, expected, rtol=1e-14)
-    np.testing.assert_allclose(stairs_fig.data[1].y, [expected[0]] * 2, rtol=1e-14)  # D = P^2
-    np.testing.assert_allclose(stairs_fig.data[2].y, [expected[-1]] * 2, rtol=1e-14)  # P = P^L
+    np.testing.assert_allclose(stairs_fig.data[0].y, expected, rtol=1e-12)
+    np.testing.assert_allclose(stairs_fig.data[1].y, [expected[0]] * 2, rtol=1e-12)  # D = P^2
+    np.testing.assert_allclose(stairs_fig.data[2].y, [expected[-1]] * 2, rtol=1e-12)  # P = P^L
     assert f"D = {expected[0]:.3f}" in stairs_fig.layout.title.text
     assert f"P = {expected[-1]:.3f}" in stairs_fig.layout.title.text
 
@@ -78,10 +110,8 @@ def test_stairs_figure_with_custom_grid_and_start():
     fig = stairs_figure_interactive(L=5, rank=2, decay=0.0, depths=[3, 5], ranks=[2, 4], decays=[0.0, 1.5])
     grid = interactive_grid(fig)
     assert [s.active for s in fig.layout.sliders] == [1, 0, 0]
-    np.testing.assert_allclose(fig.data[0].y, stairs_from_singular_values([1.0, 1.0], 5), rtol=1e-14)
-    np.testing.assert_allclose(
-        grid["values"][0][1][1], stairs_from_singular_values(decaying_spectrum(4, 1.5), 3), rtol=1e-14
-    )
+    np.testing.assert_allclose(fig.data[0].y, _stairs([1.0, 1.0], 5), rtol=1e-12)
+    np.testing.assert_allclose(grid["values"][0][1][1], _stairs(_spectrum(4, 1.5), 3), rtol=1e-12)
 
 
 def test_stairs_of_equal_singular_values_still_rise_with_depth():
@@ -98,18 +128,17 @@ def test_every_gap_slider_step_holds_d_and_p_for_each_depth(gap_fig):
     assert _slider_values(gap_fig, "rank") == grid["ranks"]
     for (ir, r), (ia, a) in itertools.product(enumerate(grid["ranks"]), enumerate(grid["decays"])):
         for iL, L in enumerate(grid["depths"]):
-            stairs = stairs_from_singular_values(decaying_spectrum(r, a), L)
-            assert grid["dual"][ir][ia][iL] == pytest.approx(stairs[0], rel=1e-14)
-            assert grid["primal"][ir][ia][iL] == pytest.approx(stairs[-1], rel=1e-14)
+            assert grid["dual"][ir][ia][iL] == pytest.approx(_dual(_spectrum(r, a), L), rel=1e-12)
+            assert grid["primal"][ir][ia][iL] == pytest.approx(_primal(_spectrum(r, a), L), rel=1e-12)
 
 
 def test_gap_figure_initial_traces_and_zero_gap_for_rank_one():
     fig = gap_versus_depth_interactive(rank=1, decay=0.0)
     np.testing.assert_allclose(fig.data[0].y, fig.data[1].y, rtol=1e-12)  # rank 1: P = D at every depth
     fig = gap_versus_depth_interactive(rank=3, decay=0.5)
-    expected = [stairs_from_singular_values(decaying_spectrum(3, 0.5), L) for L in range(2, 11)]
-    np.testing.assert_allclose(fig.data[0].y, [s[0] for s in expected], rtol=1e-14)
-    np.testing.assert_allclose(fig.data[1].y, [s[-1] for s in expected], rtol=1e-14)
+    sigma = _spectrum(3, 0.5)
+    np.testing.assert_allclose(fig.data[0].y, [_dual(sigma, L) for L in range(2, 11)], rtol=1e-12)
+    np.testing.assert_allclose(fig.data[1].y, [_primal(sigma, L) for L in range(2, 11)], rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------- HTML output

@@ -1,4 +1,4 @@
-"""Closed forms for deep linear networks (MATH.md 2-4) against independent methods and properties.
+"""Closed forms for deep linear networks (chapters 02-04 of the book) against independent methods and properties.
 
 Independent checks: cvxpy (SCS) for the dual and the nuclear-norm program, multi-start augmented-Lagrangian
 training of the standard / parallel / partially parallel networks, a 1-D minimisation over the scale t.
@@ -142,7 +142,7 @@ def test_optimal_scale_is_the_norm_of_the_balanced_optimal_layers():
 
 
 def test_paper_counterexample_equal_singular_values_still_have_a_gap():
-    # Theorem 3 of the paper predicts equality for equal singular values; MATH.md 2.4 shows it is false.
+    # Theorem 3 of the paper predicts equality for equal singular values; this instance shows it is false.
     sigma = np.ones(3)
     assert rel(primal_value_from_singular_values(sigma, 3, t=1.0), 3**1.5) < 1e-14
     assert rel(dual_value_from_singular_values(sigma, 3, t=1.0), 3.0) < 1e-14

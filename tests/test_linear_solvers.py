@@ -46,7 +46,7 @@ def test_trained_standard_network_is_balanced_at_the_optimum():
 
 
 def test_standard_network_with_power_penalty_reaches_the_schatten_quasi_norm():
-    # MATH.md 2.5: min 1/L sum ||W_l||^L s.t. X W_1...W_L = Y equals ||A||_{S_{2/L}}
+    # min 1/L sum ||W_l||^L s.t. X W_1...W_L = Y equals ||A||_{S_{2/L}} (chapter 02_deep_linear)
     fit = train_deep_linear(X0, Y0, 3, penalty="power", n_starts=2, seed=3)
     target = schatten_norm(min_norm_target(X0, Y0), 2 / 3)
     assert abs(fit.objective - target) <= 1e-4 * target

@@ -1,5 +1,5 @@
-"""Tests of utils.low_rank and utils.low_rank_explorer: the Schatten-2/L problem of deep linear networks with
-squared loss and weight decay (MATH.md 2.6), its exact prox, the factorised trainer, rank measures, widget."""
+"""Tests of utils.linear.low_rank, .factorised and .ranks: the Schatten-2/L problem of deep linear networks with
+squared loss and weight decay (chapter 05_low_rank), its exact prox, the factorised trainer, rank measures, widget."""
 
 import cvxpy as cp
 import matplotlib
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from utils import check_exercise
 from utils.figures.low_rank import low_rank_explorer, plot_low_rank_spectra, plot_rank_versus_depth
+from utils.linear.factorised import train_factorised_linear
 from utils.linear.low_rank import (
     LowRankFit,
     factorised_objective,
@@ -17,7 +18,6 @@ from utils.linear.low_rank import (
     schatten_power_prox,
     schatten_prox_threshold,
     solve_schatten_penalised,
-    train_factorised_linear,
 )
 from utils.linear.ranks import effective_rank, low_rank_path, numerical_rank, ranks_from_singular_values
 
@@ -90,7 +90,7 @@ def test_prox_is_monotone_and_shrinks(s, c, L):
 
 # ---------------------------------------------------------------------------------------------- objectives
 def test_objectives_agree_at_a_balanced_factorisation():
-    """Product lemma (MATH.md 2.2): the cheapest factorisation of W costs (L/2) sum sigma_i^{2/L}."""
+    """Product lemma (chapter 02_deep_linear): the cheapest factorisation of W costs (L/2) sum sigma_i^{2/L}."""
     X, Y = _instance(0)
     rng = np.random.default_rng(1)
     W = rng.standard_normal((4, 3))
@@ -127,7 +127,7 @@ def test_l2_solution_matches_cvxpy_nuclear_norm_problem():
 @pytest.mark.parametrize("L", [2, 3, 4])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_direct_solver_and_factorised_training_agree(L, seed):
-    """Both forms of MATH.md 2.6, solved independently, reach the same value and singular values.
+    """Both forms of the penalised problem, solved independently, reach the same value and singular values.
 
     Tolerances: both solvers stop at first-order tolerances (step 1e-12, gradient 1e-10); at a local minimum
     with non-degenerate curvature the objective error is quadratic in these, far below 1e-7 relative, and

@@ -1,4 +1,4 @@
-"""Tests of utils.partition: the two-way partitioning problem, its Lagrange dual and SDP relaxation."""
+"""Tests of utils.primer.partition: the two-way partitioning problem, its Lagrange dual and SDP relaxation."""
 
 import itertools
 
@@ -233,3 +233,46 @@ def test_chapter_00_checks_accept_the_reference_and_reject_wrong_answers(capsys)
     assert not check_exercise("00.2", ch00._answer_00_2() + 0.05)
     assert not check_exercise("00.2", None)
     assert "not answered yet" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------- scale
+@pytest.mark.parametrize("c", [1e-10, 1e-5, 1.0, 1e5, 1e10])
+def test_dual_and_sdp_values_scale_linearly_with_the_costs(c):
+    """d*(c W) = c d*(W), nu -> c nu, and the relaxation's X does not change (solved on normalised data)."""
+    W = partition_problem_instance(6, seed=2)
+    d_star, nu = partition_dual_value(W)
+    sdp, X = partition_sdp_relaxation(W)
+    d_c, nu_c = partition_dual_value(c * W)
+    sdp_c, X_c = partition_sdp_relaxation(c * W)
+    assert d_c == pytest.approx(c * d_star, rel=1e-7)
+    assert sdp_c == pytest.approx(c * sdp, rel=1e-7)
+    np.testing.assert_allclose(nu_c / c, nu, atol=1e-6 * np.abs(nu).max())
+    np.testing.assert_allclose(X_c, X, atol=1e-5)
+    assert partition_dual_function(c * W, nu_c) == pytest.approx(d_c, rel=1e-12)   # certified lower bound
+    assert d_c <= partition_brute_force(c * W)[0] + 1e-9 * c
+
+
+@settings(max_examples=5, deadline=None)
+@given(perm=st.permutations(range(6)), seed=st.integers(0, 10_000))
+def test_values_do_not_depend_on_the_order_of_the_items(perm, seed):
+    W = partition_problem_instance(6, seed=seed)
+    P = np.array(perm)
+    a, b = partition_bounds(W), partition_bounds(W[np.ix_(P, P)])
+    assert b.optimum == pytest.approx(a.optimum, abs=1e-10)
+    assert b.dual_value == pytest.approx(a.dual_value, rel=1e-7, abs=1e-7)
+
+
+def test_an_optimal_status_with_violated_constraints_is_rejected(monkeypatch):
+    import utils.primer.partition as module
+    from utils._cvx import solve_problem
+
+    def corrupting_solve(problem, what, solver, **options):
+        solve_problem(problem, what, solver, **options)
+        for variable in problem.variables():       # nu - 0.5 leaves the PSD cone; X - I/2 breaks diag(X) = 1
+            shift = 0.5 * np.eye(variable.shape[0]) if variable.ndim == 2 else 0.5
+            variable.value = variable.value - shift
+    monkeypatch.setattr(module, "solve_problem", corrupting_solve)
+    W = partition_problem_instance(4, seed=0)
+    for fun in (partition_dual_value, partition_sdp_relaxation):
+        with pytest.raises(SolverError, match="status 'optimal' but its solution violates the constraints"):
+            fun(W)

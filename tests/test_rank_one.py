@@ -1,4 +1,4 @@
-"""Three-layer ReLU networks on rank-one data: closed forms (utils/rank_one.py) against trained networks."""
+"""Three-layer ReLU networks on rank-one data: closed forms (utils.relu.rank_one) against trained networks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Tests of utils.relu3: the exact value of parallel three-layer ReLU networks (MATH.md 5.1)."""
+"""Tests of utils.relu.parallel_three_layer: the exact value of parallel three-layer ReLU networks.
+
+The SOCP is that of the book's appendix *Derivations and conventions*, section 5.1.
+"""
 
 import numpy as np
 import pytest
@@ -48,7 +51,7 @@ def test_value_equals_rank_one_closed_form_dual_in_both_sign_cases(y1, y2):
     y = y1 * np.maximum(c, 0) + y2 * np.maximum(-c, 0)
     res = parallel_relu3_value(X, y)
     primal, dual = rank_one_relu3_values(c, a, y1, y2)
-    # D(1) = (|y1| + |y2|) / ||a||, and the dual of [17] optimised over t is (3/2) D(1)^{2/3}
+    # D(1) = (|y1| + |y2|) / ||a||, and the dual of the standard network optimised over t is (3/2) D(1)^{2/3}
     assert res.value == pytest.approx((abs(y1) + abs(y2)) / np.linalg.norm(a), rel=1e-6)
     assert res.standard_dual_value == pytest.approx(dual, rel=1e-6)
     assert res.standard_dual_value <= primal * (1 + 1e-9)

@@ -116,20 +116,68 @@ def test_chapter_has_objectives_summary_and_three_exercises_with_dropdown_soluti
     assert re.search(r"^#+ .*summary", md, flags=re.I | re.M), "summary section"
 
 
+_THEOREM = re.compile(r"```\{prf:(theorem|proposition|lemma|corollary)\}")
+
+
+def _prints_and_asserts(source: str) -> bool:
+    """Whether a code cell calls ``print`` and asserts: an ``assert`` statement or an ``np.testing.assert_*``
+    call, found in the syntax tree (IPython magic lines are skipped), so that a comment or a string does not
+    count."""
+    src = "\n".join(ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip().startswith(("%", "!")) else ln
+                    for ln in source.splitlines())
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return False
+    prints = asserts = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            asserts = True
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "print":
+                prints = True
+            elif (isinstance(func, ast.Attribute) and func.attr.startswith("assert_")
+                  and isinstance(func.value, ast.Attribute) and func.value.attr == "testing"):
+                asserts = True
+    return prints and asserts
+
+
+def _theorems_without_asserted_check(nb) -> list[int]:
+    """Indices of the theorem/proposition/lemma/corollary cells that no code cell up to the next such cell
+    checks by printing and asserting."""
+    missing = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and _THEOREM.search(cell.source):
+            follow = []
+            for nxt in nb.cells[i + 1:]:
+                if nxt.cell_type == "markdown" and _THEOREM.search(nxt.source):
+                    break
+                follow.append(nxt)
+            if not any(c.cell_type == "code" and _prints_and_asserts(c.source) for c in follow):
+                missing.append(i)
+    return missing
+
+
 @pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
 def test_every_theorem_is_followed_by_a_numerical_check_cell(path):
     nb = nbformat.read(path, as_version=4)
-    cells = nb.cells
-    pattern = re.compile(r"```\{prf:(theorem|proposition|lemma|corollary)\}")
-    for i, cell in enumerate(cells):
-        if cell.cell_type == "markdown" and pattern.search(cell.source):
-            follow = []
-            for nxt in cells[i + 1:]:
-                if nxt.cell_type == "markdown" and pattern.search(nxt.source):
-                    break
-                follow.append(nxt)
-            code = [c for c in follow if c.cell_type == "code" and "print" in c.source]
-            assert code, f"{path.name}: the theorem in cell {i} has no check cell printing both sides"
+    missing = _theorems_without_asserted_check(nb)
+    assert not missing, (f"{path.name}: the theorem(s) in cell(s) {missing} have no check cell that prints both "
+                         "sides and asserts them (assert or np.testing.assert_*)")
+
+
+def test_theorem_convention_rejects_a_check_cell_that_only_prints():
+    theorem = nbformat.v4.new_markdown_cell("```{prf:theorem} T\n:label: thm-t\n\nP = D.\n```")
+    only_prints = nbformat.v4.new_code_cell("P, D = 1.0, 1.0\nprint(P, D)  # assert P == D")
+    asserts_in_a_string = nbformat.v4.new_code_cell('print("np.testing.assert_allclose(P, D)")')
+    assert_statement = nbformat.v4.new_code_cell("P, D = 1.0, 1.0\nprint(P, D)\nassert P == D")
+    testing_call = nbformat.v4.new_code_cell("print(1.0)\nnp.testing.assert_allclose(1.0, 1.0, rtol=1e-12)")
+    nb = nbformat.v4.new_notebook(cells=[theorem, only_prints, asserts_in_a_string])
+    assert _theorems_without_asserted_check(nb) == [0]
+    for good in (assert_statement, testing_call):
+        nb = nbformat.v4.new_notebook(cells=[theorem, only_prints, good])
+        assert _theorems_without_asserted_check(nb) == []
 
 
 def test_every_check_call_in_the_book_is_registered():

@@ -1,7 +1,9 @@
-"""Tests of utils/stairs.py (stairs plot, explorer widget, architecture drawing) and the checks of ch02/ch03.
+"""Tests of utils.figures.stairs (stairs plot, explorer widget), utils.figures.network (architecture drawing)
+and the checks of ch02/ch03.
 
 Everything runs headless (Agg backend, widgets without a front end): the plotted values are read back from
-the artists and compared with :func:`utils.stairs_from_singular_values`.
+the artists and compared with the closed form ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}``, written out here with numpy
+(not with the ``utils`` function the figures use).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from utils import (  # noqa: E402
     duality_gap_stairs,
     plot_stairs,
     stairs_explorer,
-    stairs_from_singular_values,
     stairs_values_from_axes,
     train_deep_linear,
 )
@@ -34,6 +35,34 @@ from utils.course.checks import check_exercise, registered_exercises  # noqa: E4
 def _close_figures():
     yield
     plt.close("all")
+
+
+def _closed_form_stairs(sigma, L, t=None) -> np.ndarray:
+    """``[P^2, ..., P^L]`` from the singular values, with ``||A||_{S_p} = (sum_i sigma_i^p)^(1/p)``.
+
+    ``t=None``: ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L} = (L/2) (sum_i sigma_i^(2/l))^(l/L)``;
+    ``t > 0``: ``P^l(t) = t^{-(L-2)} ||A||_{S_{2/l}} = t^{-(L-2)} (sum_i sigma_i^(2/l))^(l/2)``.
+    """
+    s = np.asarray(sigma, dtype=float)
+    s = s[s > 0]
+    sums = np.array([np.sum(s ** (2.0 / l)) for l in range(2, L + 1)])
+    powers = np.arange(2, L + 1) / 2.0
+    if t is None:
+        return 0.5 * L * sums ** (2.0 * powers / L)
+    return t ** (2.0 - L) * sums**powers
+
+
+def _spectrum(rank, decay) -> np.ndarray:
+    """The explorer's singular values ``exp(-decay (i - 1))``, i = 1..rank."""
+    return np.exp(-decay * np.arange(rank))
+
+
+def test_closed_form_stairs_helper_matches_hand_values():
+    # sigma = (3, 2, 1), L = 4: D = P^2 = 2 sqrt 6 and P = P^4 = 2 (sqrt 3 + sqrt 2 + 1); at t = 1, P^2 = 6
+    stairs = _closed_form_stairs([3.0, 2.0, 1.0], 4)
+    np.testing.assert_allclose(stairs[[0, 2]], [2 * np.sqrt(6), 2 * (np.sqrt(3) + np.sqrt(2) + 1)], rtol=1e-14)
+    np.testing.assert_allclose(_closed_form_stairs([3.0, 2.0, 1.0], 4, t=1.0)[0], 6.0, rtol=1e-14)
+    np.testing.assert_allclose(_closed_form_stairs([1.0, 1.0], 3, t=2.0), [2 / 2, 2**1.5 / 2], rtol=1e-14)
 
 
 def _line(ax, gid):
@@ -48,10 +77,10 @@ def _line(ax, gid):
     L=st.integers(2, 9),
     t=st.one_of(st.none(), st.floats(0.2, 3.0)),
 )
-def test_plotted_stairs_equal_stairs_from_singular_values(sigma, L, t):
+def test_plotted_stairs_equal_the_closed_form(sigma, L, t):
     fig = plot_stairs(sigma, L, t=t)
     ax = fig.axes[0]
-    expected = stairs_from_singular_values(sigma, L, t=t)
+    expected = _closed_form_stairs(sigma, L, t=t)
     np.testing.assert_allclose(stairs_values_from_axes(ax), expected, rtol=1e-12)
     points = _line(ax, "stairs-values")
     np.testing.assert_array_equal(points.get_xdata(), np.arange(2, L + 1))
@@ -68,7 +97,7 @@ def test_plot_stairs_labels_every_step_and_D_and_P():
     labels = [tl.get_text() for tl in ax.get_xticklabels()]
     assert labels == [f"l={l}\n{l - 2} shared" for l in range(2, 6)]
     texts = " | ".join(tx.get_text() for tx in ax.texts)
-    values = stairs_from_singular_values([3.0, 2.0, 1.0], 5)
+    values = _closed_form_stairs([3.0, 2.0, 1.0], 5)
     assert f"D = P\u00b2 = {values[0]:.4g}" in texts
     assert f"P = P\u2075 = {values[-1]:.4g}" in texts
     assert f"gap {values[-1] - values[0]:.4g}" in texts
@@ -78,7 +107,7 @@ def test_plot_stairs_draws_on_given_axes_and_returns_its_figure():
     fig, (ax1, ax2) = plt.subplots(1, 2)
     assert plot_stairs([1.0, 0.5], 3, ax=ax2) is fig
     assert not ax1.get_lines()
-    np.testing.assert_allclose(stairs_values_from_axes(ax2), stairs_from_singular_values([1.0, 0.5], 3))
+    np.testing.assert_allclose(stairs_values_from_axes(ax2), _closed_form_stairs([1.0, 0.5], 3), rtol=1e-12)
 
 
 def test_plot_stairs_ignores_order_of_singular_values():
@@ -140,8 +169,8 @@ def test_explorer_is_a_widget_showing_the_default_stairs():
 
     ex = stairs_explorer()
     assert isinstance(ex, StairsExplorer) and isinstance(ex, ipywidgets.VBox)
-    np.testing.assert_allclose(ex.sigma, decaying_spectrum(3, 0.5))
-    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(ex.sigma, 4), rtol=1e-12)
+    np.testing.assert_allclose(ex.sigma, _spectrum(3, 0.5), rtol=1e-15)
+    np.testing.assert_allclose(_plotted(ex), _closed_form_stairs(_spectrum(3, 0.5), 4), rtol=1e-12)
     assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     # the explorer's figure is not managed by pyplot (it is never displayed twice in a notebook)
     assert ex.figure not in [plt.figure(n) for n in plt.get_fignums()]
@@ -152,7 +181,7 @@ def test_explorer_depth_slider_redraws_the_right_values():
     for L in (7, 10, 2, 5):
         before = ex.image.value
         ex.depth.value = L
-        expected = stairs_from_singular_values([2.0, 1.0, 0.5], L)
+        expected = _closed_form_stairs([2.0, 1.0, 0.5], L)
         np.testing.assert_allclose(_plotted(ex), expected, rtol=1e-12)
         np.testing.assert_allclose(ex.values, expected, rtol=1e-12)
         assert ex.ax.get_xlim()[1] == pytest.approx(L + 0.6)
@@ -163,8 +192,8 @@ def test_explorer_spectrum_sliders_set_the_singular_values_and_the_plot():
     ex = stairs_explorer(L=6)
     ex.rank.value = 5
     ex.decay.value = 1.2
-    np.testing.assert_allclose(ex.sigma, decaying_spectrum(5, 1.2))
-    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(decaying_spectrum(5, 1.2), 6), rtol=1e-12)
+    np.testing.assert_allclose(ex.sigma, _spectrum(5, 1.2), rtol=1e-15)
+    np.testing.assert_allclose(_plotted(ex), _closed_form_stairs(_spectrum(5, 1.2), 6), rtol=1e-12)
     np.testing.assert_allclose([float(v) for v in ex.singular_values.value.split(",")], ex.sigma, rtol=1e-3)
 
 
@@ -173,10 +202,10 @@ def test_explorer_toggle_switches_between_per_t_and_optimised_values():
     ex = stairs_explorer(sigma, L=5)
     assert ex.scale_mode.value == "optimised"
     ex.scale_mode.value = "per_t"
-    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(sigma, 5, t=1.0), rtol=1e-12)
+    np.testing.assert_allclose(_plotted(ex), _closed_form_stairs(sigma, 5, t=1.0), rtol=1e-12)
     assert "t = 1" in ex.ax.get_ylabel()
     ex.scale_mode.value = "optimised"
-    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(sigma, 5), rtol=1e-12)
+    np.testing.assert_allclose(_plotted(ex), _closed_form_stairs(sigma, 5), rtol=1e-12)
     assert "optimised over t" in ex.ax.get_ylabel()
 
 
@@ -184,23 +213,24 @@ def test_explorer_typed_singular_values_override_and_bad_text_is_reported():
     ex = stairs_explorer(L=4)
     ex.singular_values.value = "3, 2; 1"
     np.testing.assert_allclose(ex.sigma, [3.0, 2.0, 1.0])
-    np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values([3.0, 2.0, 1.0], 4), rtol=1e-12)
+    np.testing.assert_allclose(_plotted(ex), _closed_form_stairs([3.0, 2.0, 1.0], 4), rtol=1e-12)
     assert ex.status.value == ""
     for bad in ("1, x", "1, -2", "0, 0", ""):
         ex.singular_values.value = bad
         assert "could not use" in ex.status.value
         np.testing.assert_allclose(ex.sigma, [3.0, 2.0, 1.0])  # the last good values stay
-        np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values([3.0, 2.0, 1.0], 4), rtol=1e-12)
+        np.testing.assert_allclose(_plotted(ex), _closed_form_stairs([3.0, 2.0, 1.0], 4), rtol=1e-12)
     ex.rank.value = 2  # a slider move takes over again and clears the message
     assert ex.status.value == ""
-    np.testing.assert_allclose(ex.sigma, decaying_spectrum(2, ex.decay.value))
+    np.testing.assert_allclose(ex.sigma, _spectrum(2, ex.decay.value), rtol=1e-15)
 
 
 def test_explorer_redraws_after_many_small_changes_stay_exact():
     ex = stairs_explorer(L=5)
     for a in np.linspace(0.0, 2.0, 9):
         ex.decay.value = float(a)
-        np.testing.assert_allclose(_plotted(ex), stairs_from_singular_values(ex.sigma, 5), rtol=1e-12)
+        np.testing.assert_allclose(ex.sigma, _spectrum(3, a), rtol=1e-15)
+        np.testing.assert_allclose(_plotted(ex), _closed_form_stairs(_spectrum(3, a), 5), rtol=1e-12)
         lo, hi = ex.ax.get_ylim()
         assert lo <= _plotted(ex).min() and _plotted(ex).max() <= hi  # the stairs stay in view
 
@@ -259,8 +289,8 @@ def test_architecture_rejects_bad_input(L, s, K, error):
 # ------------------------------------------------------------------------------------------ the deepest step
 @pytest.mark.slow
 def test_step_l4_of_a_depth_five_network_matches_a_trained_partially_parallel_network():
-    """MATH.md 3 verified the L = 5 steps l = 2, 3 numerically; l = 4 (two shared layers) rested on the
-    derivation. A trained network with two shared layers and parallel layers 3..5 reaches the closed form."""
+    """The step l = 4 of L = 5 (two shared layers, the most shared partially parallel network; book appendix,
+    section 3): a trained network with two shared layers and parallel layers 3..5 reaches the closed form."""
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((2, 3)), rng.standard_normal((2, 2))
     L, t = 5, 0.9

@@ -1,5 +1,6 @@
-"""Tests of utils/student_edition.py: the student edition of every chapter has no solutions, keeps every
-exercise and check, and runs top to bottom with empty answers; the instructor edition passes its checks."""
+"""Tests of utils.course.student_edition: the student edition of every chapter has no solutions, keeps every
+exercise and check, is written in plain Jupyter Markdown (no MyST left), and runs top to bottom with empty
+answers; the instructor edition passes its checks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from utils.course import student_edition
 from utils.course.checks import _REGISTRY, check_exercise, registered_exercises
+from utils.course.plain_index import read_book_index
+from utils.course.plain_notebook import make_plain_notebook
 from utils.course.student_edition import write_student_edition
 from utils.course.student_notebook import answer_names, make_student_notebook
 from utils.course.toc import toc_notebooks
@@ -24,6 +27,8 @@ NOTEBOOKS = [p for p in toc_notebooks(ROOT) if p.exists()]
 CELL_TIMEOUT_S = 300  # per cell; the book build allows 180 s on a free machine
 _CHECK_CALL = re.compile(r"check_exercise\(\s*[\"']([0-9.]+)[\"']\s*,\s*(\w+)\s*\)")
 _ANSWER_LINE = re.compile(r"answer_\w+ = None  # your answer here")
+_PLAIN_EXERCISE = re.compile(r"<blockquote>\n\n\*\*Exercise \d+\*\*.*?\n\n</blockquote>", re.S)
+_MYST_LEFT = re.compile(r"\{prf:|\{cite|\{(?:ref|doc|numref|eq)\}`|^\s*(?:`{3,}|:{3,})\s*\{|^\s*:label:", re.M)
 
 
 def _tags(cell) -> list[str]:
@@ -68,6 +73,17 @@ def _pair(edition: Path, path: Path):
     return nbformat.read(path, as_version=4), nbformat.read(edition / path.name, as_version=4)
 
 
+@pytest.fixture(scope="module")
+def index():
+    return read_book_index(ROOT)
+
+
+def _plain_instructor(index, path: Path):
+    """The instructor notebook in plain Markdown, as the student edition writes its markdown."""
+    docname = path.relative_to(ROOT).with_suffix("").as_posix()
+    return make_plain_notebook(nbformat.read(path, as_version=4), index, docname, note=False)
+
+
 def test_every_notebook_of_the_toc_gets_a_student_edition_with_the_utils_package(edition):
     assert NOTEBOOKS, "no chapter notebook exists"
     for path in NOTEBOOKS:
@@ -85,27 +101,40 @@ def test_student_edition_has_no_solution_cells_or_text_and_no_outputs(edition, p
         assert "solution" not in _tags(cell)
         assert "{solution" not in cell.source and "solution-start" not in cell.source
         assert "solution-end" not in cell.source
+        assert "Solution to Exercise" not in cell.source, "a solution's plain-Markdown heading is left"
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_edition_keeps_every_exercise_and_every_check_call(edition, path):
+def test_student_edition_keeps_every_exercise_as_plain_markdown_and_every_check_call(edition, index, path):
     instructor, student = _pair(edition, path)
-    for name in ["exercise", "exercise-start", "exercise-end"]:
-        assert _fenced_blocks(_markdown(student), name) == _fenced_blocks(_markdown(instructor), name)
+    n_exercises = sum(len(_fenced_blocks(_markdown(instructor), name)) for name in ["exercise", "exercise-start"])
+    exercises = _PLAIN_EXERCISE.findall(_markdown(student))
+    assert len(exercises) == n_exercises
+    assert exercises == _PLAIN_EXERCISE.findall(_markdown(_plain_instructor(index, path)))
     assert _check_calls(student) == _check_calls(instructor)
     assert [c.source for c in student.cells if "check" in _tags(c)] == \
            [c.source for c in instructor.cells if "check" in _tags(c)]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_edition_keeps_all_other_code_verbatim(edition, path):
+def test_student_edition_keeps_all_other_code_verbatim(edition, index, path):
     instructor, student = _pair(edition, path)
     kept = [c.source for c in instructor.cells if c.cell_type == "code" and "solution" not in _tags(c)]
     assert [c.source for c in student.cells if c.cell_type == "code" and "answer" not in _tags(c)] == kept
-    assert student.cells[0].source == instructor.cells[0].source  # title, then the Colab cell
+    assert student.cells[0].source == _plain_instructor(index, path).cells[0].source  # title, then the Colab cell
     assert student.cells[1].source == instructor.cells[1].source
+    assert [c.metadata.get("tags") for c in student.cells if c.cell_type == "code" and "answer" not in _tags(c)] \
+        == [c.metadata.get("tags") for c in instructor.cells if c.cell_type == "code" and "solution" not in _tags(c)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_edition_markdown_has_no_myst_left(edition, path):
+    _, student = _pair(edition, path)
+    for cell in student.cells:
+        if cell.cell_type == "markdown":
+            assert not _MYST_LEFT.search(cell.source), cell.source[:300]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

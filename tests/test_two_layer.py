@@ -1,9 +1,12 @@
-"""Tests of the exact convex program of two-layer ReLU networks (utils/two_layer.py, MATH.md section 1)."""
+"""Tests of the exact convex program of two-layer ReLU networks (utils.relu.two_layer).
+
+The program is that of the book's appendix *Derivations and conventions*, section 1.5.
+"""
 
 import cvxpy as cp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from utils import (
@@ -64,8 +67,7 @@ def test_exact_patterns_equal_brute_force_sampling(make, seed):
 @given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=9, unique=True))
 def test_one_d_with_bias_has_2n_cells(xs):
     x = np.array(xs)
-    if np.min(np.diff(np.sort(x))) < 1e-3:
-        return
+    assume(np.min(np.diff(np.sort(x))) >= 1e-3)
     X = np.c_[x, np.ones_like(x)]
     assert hyperplane_patterns(X, include_zero=True).shape == (2 * len(x), len(x))
     assert hyperplane_patterns(X).shape == (2 * len(x) - 1, len(x))   # the all-inactive cell dropped
@@ -130,14 +132,22 @@ def test_pruning_keeps_at_most_n_plus_one_neurons():
 
 
 def test_sampled_patterns_give_an_upper_bound_and_the_full_set_gives_the_value():
+    """Subsets of the patterns give upper bounds, decreasing as patterns are added. The subsets are built to be
+    feasible: the "suffix" patterns 1[x >= x_j] (sorted x) alone interpolate any labels, since D_j X (0, 1)
+    is the indicator of a suffix and the suffix indicators span R^n."""
     X, y = one_d_with_bias(7, 2)
     exact = two_layer_relu_convex(X, y).value
-    for m in (4, 6):
-        pats = hyperplane_patterns(X, "sample", n_samples=m, seed=1)
-        try:
-            assert two_layer_relu_convex(X, y, patterns=pats).value >= exact * (1 - 1e-7)
-        except ValueError as exc:                      # too few patterns to interpolate at all
-            assert "cannot be interpolated" in str(exc)
+    order = np.argsort(X[:, 0])
+    suffixes = np.array([(X[:, 0] >= X[order[j], 0]) for j in range(len(y))])
+    assert set(map(tuple, suffixes)) <= set(map(tuple, hyperplane_patterns(X)))
+    previous = two_layer_relu_convex(X, y, patterns=suffixes).value
+    assert previous > exact * (1 + 1e-3)                   # the suffixes alone are strictly worse here
+    for m in (4, 6, 12):
+        sampled = hyperplane_patterns(X, "sample", n_samples=m, seed=1)
+        pats = np.unique(np.vstack([suffixes, sampled]), axis=0)
+        bound = two_layer_relu_convex(X, y, patterns=pats).value
+        assert exact * (1 - 1e-7) <= bound <= previous * (1 + 1e-7)
+        suffixes, previous = pats, bound
     many = two_layer_relu_convex(X, y, patterns=hyperplane_patterns(X, "sample", n_samples=20000, seed=1))
     assert many.value == pytest.approx(exact, rel=1e-7)
 
@@ -232,8 +242,8 @@ def test_bad_inputs_are_rejected_clearly():
         hyperplane_patterns(X, method="all")
     with pytest.raises(ValueError, match="n_samples"):
         hyperplane_patterns(X, "sample")
-    for bad in (0, -3, 2.5, True):
-        with pytest.raises(ValueError, match="n_samples"):
+    for bad, error in ((0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="n_samples"):
             hyperplane_patterns(X, "sample", n_samples=bad)
     with pytest.raises(TypeError, match="seed"):
         hyperplane_patterns(X, "sample", n_samples=3, seed="a")

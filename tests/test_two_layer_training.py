@@ -1,4 +1,4 @@
-"""Tests of the reference two-layer trainers (utils/two_layer_training.py, MATH.md section 1)."""
+"""Tests of the reference two-layer trainers (utils.relu.two_layer_training; book appendix, section 1)."""
 
 import numpy as np
 import pytest

@@ -1,11 +1,22 @@
-"""The shared input validation and the augmented-Lagrangian driver."""
+"""The shared input validation, the augmented-Lagrangian driver, the data normalisation and the BLAS limiter."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
-from utils._optim import augmented_lagrangian, best_of_starts
+import utils
+from utils._optim import (
+    augmented_lagrangian,
+    best_of_starts,
+    data_scale,
+    max_abs_scale,
+    pow2_scale,
+    single_thread_blas,
+)
 from utils._validation import (
     as_matrix,
     as_vector,
@@ -72,7 +83,7 @@ def test_check_seed_is_deterministic():
 
 
 def test_augmented_lagrangian_reaches_the_nuclear_norm_of_a_two_layer_linear_net():
-    # min 1/2(||W1||^2 + ||W2||^2) s.t. X W1 W2 = Y has value ||X^+ Y||_* (MATH.md section 1).
+    # min 1/2(||W1||^2 + ||W2||^2) s.t. X W1 W2 = Y has value ||X^+ Y||_* (book appendix, section 1.4).
     rng = np.random.default_rng(0)
     n, d, k, m = 4, 5, 3, 4
     X, Y = rng.standard_normal((n, d)), rng.standard_normal((n, k))
@@ -102,3 +113,31 @@ def test_augmented_lagrangian_solves_an_equality_constrained_quadratic_exactly()
                                lambda x: (np.array([a @ x - 1.0]), lambda v: a * v[0]), np.zeros(3))
     np.testing.assert_allclose(res.x, a / (a @ a), atol=1e-9)
     assert res.fun == pytest.approx(1 / (2 * a @ a), rel=1e-9)
+
+
+@pytest.mark.parametrize("size, expected", [(1.0, 1.0), (0.8, 1.0), (1.5, 2.0), (3e-9, 2.0 ** -28),
+                                            (1e300, 2.0 ** 997), (0.0, 1.0), (np.inf, 1.0)])
+def test_pow2_scale_is_the_nearest_power_of_two(size, expected):
+    assert pow2_scale(size) == expected
+
+
+def test_normalising_by_a_power_of_two_is_exact_and_leaves_unit_data_unchanged():
+    A = np.random.default_rng(0).standard_normal((4, 3)) * 1e-7
+    s = data_scale(A)
+    assert 2 ** -0.5 <= np.abs(A / s).max() <= 2 ** 0.5
+    np.testing.assert_array_equal((A / s) * s, A)                   # no rounding either way
+    unit = np.array([[0.8, -0.3], [0.1, 0.5]])
+    assert data_scale(unit) == 1.0 and data_scale(np.zeros(3)) == 1.0
+    assert max_abs_scale(-3 * unit) == pytest.approx(2.4) and max_abs_scale(np.zeros(2)) == 1.0
+
+
+def test_single_thread_blas_limits_every_blas_library_to_one_thread():
+    with single_thread_blas():
+        blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+        assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_blas_threads_are_limited_in_one_place_only():
+    root = Path(utils.__file__).parent
+    users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if "threadpool_limits" in p.read_text())
+    assert users == ["_optim.py"]

@@ -4,9 +4,9 @@ For every page of ``_toc.yml``: no JavaScript errors and no failed or external r
 work offline: MathJax, the widget manager and plotly.js are shipped in ``_static/vendor``), math typeset
 by MathJax, every image loaded, saved widget states rendered, theorem (sphinx-proof) and exercise boxes
 present as in the source, Binder and Colab links pointing at the page's notebook on the repository of
-``_config.yml``. On the stairs page a slider of the interactive figure is moved and the plotted values
-are compared with ``utils.stairs_from_singular_values``. A full-page screenshot of each page is saved in
-``_build/screenshots/``.
+``_config.yml``. On every page with an in-browser figure each slider is moved and the plotted values are
+compared with the closed forms, written out here with numpy (not with the ``utils`` functions the figures
+use). A full-page screenshot of each page is saved in ``_build/screenshots/``.
 
 The test installs nothing. It needs Chromium at ``/usr/bin/chromium`` (Debian package ``chromium``;
 another path via the environment variable ``CHROMIUM``) and the ``playwright`` Python package; without
@@ -30,7 +30,6 @@ import numpy as np
 import pytest
 import yaml
 
-from utils import decaying_spectrum, stairs_from_singular_values
 from utils.course.toc import toc_docnames
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
@@ -223,6 +222,8 @@ _REPORT = r"""() => {
 @pytest.fixture(scope="module")
 def reports(browser, site):
     """Visit each page once (lazily), screenshot it, and return what the browser saw."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     cache: dict[str, dict] = {}
 
@@ -236,8 +237,8 @@ def reports(browser, site):
                 page.evaluate(_WAIT_FOR_RENDERING)
                 try:
                     page.wait_for_function(_ALL_DRAWN, timeout=WAIT_MS)
-                except Exception:  # reported below through the widget/plotly counts
-                    pass
+                except PlaywrightTimeoutError:  # only a timeout: any other error fails the test as it is
+                    problems.append(f"figures or widgets not all drawn within {WAIT_MS} ms")
                 report = page.evaluate(_REPORT)
                 page.screenshot(path=str(SCREENSHOTS / f"{docname.replace('/', '_')}.png"), full_page=True)
             finally:
@@ -311,21 +312,47 @@ def test_launch_links_point_at_this_notebook_on_the_configured_repository(report
     notebook = f"{prefix}/{docname}.ipynb" if prefix else f"{docname}.ipynb"
     ui = "tree" if launch.get("notebook_interface", "classic") == "classic" else "lab/tree"
     binder = f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_name}/{branch}?urlpath={ui}/{notebook}"
-    colab = f"{launch['colab_url'].rstrip('/')}/github/{owner_name}/blob/{branch}/{notebook}"
+    # Colab opens the plain-Jupyter edition (notebooks/, no MyST), Binder the chapter itself (JupyterLab + MyST)
+    colab = f"{launch['colab_url'].rstrip('/')}/github/{owner_name}/blob/{branch}/notebooks/{Path(notebook).name}"
     assert binder_links == [binder], f"{docname}: Binder links {binder_links}, expected [{binder}]"
     assert colab_links == [colab], f"{docname}: Colab links {colab_links}, expected [{colab}]"
 
 
 # ----------------------------------------------------------------------------------------- interactivity
+def _stairs(sigma: np.ndarray, L: int) -> np.ndarray:
+    """``[P^2, ..., P^L]``, ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L} = (L/2) (sum_i sigma_i^(2/l))^(l/L)``."""
+    return np.array([0.5 * L * np.sum(sigma ** (2.0 / l)) ** (l / L) for l in range(2, L + 1)])
+
+
 def _expected_trace_values(kind: str, params: dict) -> list[np.ndarray]:
-    """What ``utils.figures.interactive`` must show for these slider values: the closed forms, recomputed here."""
+    """What ``utils.figures.interactive`` must show for these slider values, from the closed forms.
+
+    The figures' singular values are ``sigma_i = exp(-decay (i - 1))``, i = 1..rank. The stairs figure plots
+    ``P^2, ..., P^L``; the gap figure plots, for each depth L, ``D_lin = (L/2) (sum_i sigma_i)^(2/L)`` and
+    ``P_lin = (L/2) sum_i sigma_i^(2/L)``.
+    """
+    sigma = np.exp(-params["decay"] * np.arange(params["rank"]))
     if kind == "duality-stairs":
-        return [stairs_from_singular_values(decaying_spectrum(params["rank"], params["decay"]), params["L"])]
+        return [_stairs(sigma, params["L"])]
     if kind == "duality-gap-versus-depth":
-        sigma = decaying_spectrum(params["rank"], params["decay"])
-        stairs = [stairs_from_singular_values(sigma, L) for L in params["depths"]]
-        return [np.array([s[0] for s in stairs]), np.array([s[-1] for s in stairs])]
+        depths = np.asarray(params["depths"], dtype=float)
+        dual = 0.5 * depths * np.sum(sigma) ** (2.0 / depths)
+        primal = 0.5 * depths * np.sum(sigma[None, :] ** (2.0 / depths[:, None]), axis=1)
+        return [dual, primal]
     raise AssertionError(f"unknown interactive figure kind {kind!r}")
+
+
+def test_expected_trace_values_match_hand_values():
+    # rank 2, decay ln 2: sigma = (1, 1/2). L = 2: D = P = 3/2 (no gap at depth 2); L = 4: P^2 = 2 sqrt(3/2),
+    # P^4 = 2 (1 + 2^(-1/2))
+    params = {"rank": 2, "decay": np.log(2.0), "L": 4, "depths": [2, 4]}
+    (stairs,) = _expected_trace_values("duality-stairs", params)
+    np.testing.assert_allclose(stairs[[0, 2]], [2 * np.sqrt(1.5), 2 * (1 + 2**-0.5)], rtol=1e-14)
+    dual, primal = _expected_trace_values("duality-gap-versus-depth", params)
+    np.testing.assert_allclose(dual, [1.5, 2 * np.sqrt(1.5)], rtol=1e-14)
+    np.testing.assert_allclose(primal, [1.5, 2 * (1 + 2**-0.5)], rtol=1e-14)
+    with pytest.raises(AssertionError, match="unknown"):
+        _expected_trace_values("no-such-figure", params)
 
 
 _FIGURE_STATE = """gd => ({

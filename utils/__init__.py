@@ -7,10 +7,11 @@ The subpackages follow the book's parts; every public name is importable from ``
   optimal weights, cvxpy programs and reference trainers, the low-rank bias of depth;
 * :mod:`utils.relu` - ReLU networks: hyperplane arrangements, the exact two-layer convex program and trainers,
   three-layer networks on rank-one data, the parallel three-layer program, deep trainers, column generation;
+* :mod:`utils.data` - real data sets bundled with scikit-learn, loaded and standardised (the real-data chapter);
 * :mod:`utils.figures` - the book's one figure style and renderer, static figures, widgets and in-browser figures;
 * :mod:`utils.course` - automatic exercise checks, the student edition, the table of contents.
 
-The mathematics subpackages (``primer``, ``linear``, ``relu``) never import ``figures`` or ``course``.
+The mathematics subpackages (``primer``, ``linear``, ``relu``, ``data``) never import ``figures`` or ``course``.
 Names are loaded lazily (PEP 562): ``from utils import check_exercise`` imports no solver or plotting library.
 """
 
@@ -76,7 +77,7 @@ _EXPORTS: dict[str, str] = {
     "schatten_penalised_objective": "linear.low_rank",
     "factorised_objective": "linear.low_rank",
     "solve_schatten_penalised": "linear.low_rank",
-    "train_factorised_linear": "linear.low_rank",
+    "train_factorised_linear": "linear.factorised",
     # linear.ranks
     "numerical_rank": "linear.ranks",
     "effective_rank": "linear.ranks",
@@ -153,6 +154,32 @@ _EXPORTS: dict[str, str] = {
     # course.student_edition
     "write_student_edition": "course.student_edition",
     "make_student_notebook": "course.student_notebook",
+    # figures.primer
+    "draw_partition_gap_curve": "figures.primer",
+    "draw_partition_values": "figures.primer",
+    "plot_partition_gap_path": "figures.primer",
+    "partition_gap_widget": "figures.primer",
+    # figures.two_layer
+    "plot_weight_decay_fits": "figures.two_layer",
+    "weight_decay_fit_widget": "figures.two_layer",
+    # data.real
+    "REAL_DATASETS": "data.real",
+    "RealDataset": "data.real",
+    "standardise": "data.real",
+    "load_real_dataset": "data.real",
+    # relu._reduced
+    "two_layer_relu_convex_reduced": "relu._reduced",
+    # relu.practical_training
+    "PracticalTrainingResult": "relu.practical_training",
+    "train_two_layer_practical": "relu.practical_training",
+    "ReluDualCertificate": "relu.practical_training",
+    "relu_weight_decay_certificate": "relu.practical_training",
+    # linear.practical
+    "LinearOptimum": "linear.practical",
+    "deep_linear_weight_decay_optimum": "linear.practical",
+    "parallel_linear_power_optimum": "linear.practical",
+    "LinearTrainingResult": "linear.practical",
+    "train_linear_network": "linear.practical",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -9,6 +9,10 @@ augmented Lagrangian method: for fixed multipliers ``lam`` and penalty ``rho`` t
 is minimised with scipy's L-BFGS-B from the previous point, then ``lam <- lam + rho c(x)``, and ``rho`` grows
 when the residual did not shrink enough (Nocedal & Wright, Numerical Optimization, ch. 17). Gradients are
 analytic: the caller gives ``f`` with its gradient and ``c`` with a function applying ``J(x)^T``.
+
+It also holds the two conventions every solver-backed function of the package shares: BLAS limited to one
+thread (:func:`single_thread_blas`, the one place it is set) and data normalised by a power of two
+(:func:`pow2_scale`) before solving, with the result rescaled by the problem's homogeneity.
 """
 
 from __future__ import annotations
@@ -27,6 +31,51 @@ def single_thread_blas():
     """Context manager limiting BLAS to one thread: the trainers multiply tiny matrices, where OpenBLAS threads
     only add synchronisation (10-15x slower on a busy 2-core machine). The one place the package sets it."""
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def pow2_scale(size: float) -> float:
+    """The power of two nearest to ``size`` (1.0 when ``size`` is 0 or not finite).
+
+    Solvers stop on absolute tolerances, so the package divides data by ``pow2_scale(max |entry|)`` before
+    solving (the normalised data have largest entry in ``[2^-1/2, 2^1/2)``) and rescales the solution using the
+    problem's homogeneity. Dividing by a power of two is exact in floating point, so data already of order one
+    are solved bit for bit as given, and ``c * data`` gives the same normalised problem as ``data`` up to a factor
+    in ``[2^-1/2, 2^1/2]``.
+
+    Parameters
+    ----------
+    size : float
+        A non-negative size, e.g. ``max |X_ij|``.
+
+    Returns
+    -------
+    float
+        ``2^round(log2(size))``, clipped to the finite doubles.
+    """
+    size = float(size)
+    if not (size > 0 and np.isfinite(size)):
+        return 1.0
+    return float(np.ldexp(1.0, int(np.clip(np.round(np.log2(size)), -1074, 1023))))
+
+
+def data_scale(A: np.ndarray) -> float:
+    """:func:`pow2_scale` of the largest absolute entry of ``A`` (1.0 for a zero array).
+
+    The normalisation of the convex programs and the two-layer trainers: data of order one are solved bit for
+    bit as given, and any other scale is brought to order one. A convex program's value is unique, so it is then
+    homogeneous to the solver's relative accuracy; a seeded non-convex trainer solves a problem of order one at
+    every scale, though a start may reach another local minimum (as it may under a rounding-level change of
+    the data: the path of a start is that sensitive).
+    """
+    return pow2_scale(float(np.max(np.abs(A), initial=0.0)))
+
+
+def max_abs_scale(A: np.ndarray) -> float:
+    """The largest absolute entry of ``A`` (1.0 for a zero or non-finite array): the exact normalisation, for
+    solvers whose parameters are calibrated for data with largest entry exactly 1 (e.g. the initial penalty of
+    the deep ReLU trainer). ``A`` and ``c A`` give the same normalised data up to rounding."""
+    size = float(np.max(np.abs(A), initial=0.0))
+    return size if size > 0 and np.isfinite(size) else 1.0
 
 
 @dataclass
@@ -103,7 +152,17 @@ def augmented_lagrangian(
     Returns
     -------
     ALResult
+
+    Raises
+    ------
+    ValueError
+        ``max_outer < 1`` or ``max_inner < 1`` (no iteration would run), or a negative ``tol``.
     """
+    if int(max_outer) < 1 or int(max_inner) < 1:
+        raise ValueError(f"max_outer and max_inner must be at least 1 (no iteration would run), got "
+                         f"max_outer={max_outer}, max_inner={max_inner}")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol}")
     with single_thread_blas():
         return _augmented_lagrangian(objective, constraint, np.asarray(x0, dtype=float).copy(), tol=tol, rho=rho0,
                                      rho_max=rho_max, growth=growth, max_outer=max_outer, jitter=jitter, rng=rng,

@@ -3,7 +3,9 @@
 Run ``python -m utils.course.student_edition OUTDIR`` from a checkout of the book, with OUTDIR a new or empty
 folder outside the checkout. For every notebook listed in ``_toc.yml`` it writes ``OUTDIR/<name>.ipynb``
 transformed by :func:`utils.course.student_notebook.make_student_notebook` (solutions removed, answer cells and
-automatic checks kept, outputs cleared). Next to the notebooks it copies what they need to run: the ``utils``
+automatic checks kept, outputs cleared), then written in plain Jupyter Markdown by
+:func:`utils.course.plain_notebook.make_plain_notebook` (numbered theorem and exercise blocks, resolved references
+and citations, expanded math macros), so that it renders in any Jupyter, Colab or VS Code. Next to the notebooks it copies what they need to run: the ``utils``
 package (imported by every notebook from the notebook's directory), the files the markdown refers to (figures),
 and ``requirements.txt`` and ``pyproject.toml`` with a short ``README.md`` so that
 ``pip install -r requirements.txt`` works in OUTDIR.
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from .plain_index import read_book_index
+from .plain_notebook import make_plain_notebook
 from .student_notebook import ANSWER_TAG, _referenced_files, make_student_notebook
 from .toc import toc_notebooks
 
@@ -80,12 +84,15 @@ def _edition_files(root: Path, log) -> tuple[dict[str, bytes], list[str]]:
     """Every file of the edition (path relative to OUTDIR -> content) and the notebooks' relative paths."""
     files: dict[str, bytes] = {}
     notebooks = []
+    index = read_book_index(root)  # the website's numbers, labels, bibliography and math macros
     for path in toc_notebooks(root):
         if not path.exists():
             log(f"skipped {path.relative_to(root)}: listed in _toc.yml but missing")
             continue
         nb = nbformat.read(path, as_version=4)
-        files[path.name] = nbformat.writes(make_student_notebook(nb)).encode() + b"\n"
+        docname = path.relative_to(root).with_suffix("").as_posix()
+        student = make_plain_notebook(make_student_notebook(nb), index, docname, note=False)
+        files[path.name] = nbformat.writes(student).encode() + b"\n"
         notebooks.append(path.name)
         for extra in _referenced_files(nb, path.parent):
             files[extra.relative_to(path.parent.resolve()).as_posix()] = extra.read_bytes()
@@ -102,7 +109,8 @@ def _edition_files(root: Path, log) -> tuple[dict[str, bytes], list[str]]:
 
 _README = (
     "# Convex duality for deep neural networks: student edition\n\n"
-    "Notebooks without solutions. Set up once with\n\n"
+    "Notebooks without solutions, in plain Jupyter Markdown (they render in any Jupyter, Colab or VS Code; "
+    "theorems and exercises carry the numbers of the book's website). Set up once with\n\n"
     "    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n\n"
     "then open the notebooks with `.venv/bin/jupyter lab` (or `jupyter notebook`) from this folder.\n"
     "Each exercise with an automatic check has an answer cell `answer_CC_N = None`: replace `None` by\n"

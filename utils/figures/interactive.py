@@ -1,8 +1,11 @@
-"""Interactive Plotly figures that work on the static website, without a kernel (MATH.md sections 2-3).
+"""Interactive Plotly figures that work on the static website, without a kernel.
+
+They draw the closed forms of the book's appendix *Derivations and conventions*, sections 2 and 3 (the gap of
+standard deep linear networks and the stairs of the duality gap).
 
 Website readers have no Python, so ipywidgets callbacks cannot run for them. The figures here precompute
 every value on a grid of slider positions (depth ``L``, rank ``r`` and decay ``a`` of the spectrum
-``sigma_i = exp(-a (i-1))``) with the closed forms of :mod:`utils.linear_closed_forms`, store the grid in
+``sigma_i = exp(-a (i-1))``) with the closed forms of :mod:`utils.linear.spectra`, store the grid in
 ``fig.layout.meta``, and a few lines of JavaScript redraw the figure when a slider moves.
 
 Display them with :func:`show_interactive` (or just leave the figure as the last expression of a cell):
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import re
 import uuid
 
 import numpy as np
@@ -48,6 +52,7 @@ GAP_KIND = "duality-gap-versus-depth"
 _DEFAULT_DEPTHS = tuple(range(2, 11))
 _DEFAULT_RANKS = tuple(range(1, 9))
 _DEFAULT_DECAYS = tuple(float(a) for a in np.arange(13) * 0.25)  # 0, 0.25, ..., 3 (exact in binary)
+_DIV_ID = re.compile(r"[A-Za-z0-9_-]+")  # what interactive_html accepts as an HTML id
 _HEIGHT = 600  # fallback height (px) of a figure without layout.height
 
 
@@ -176,7 +181,9 @@ class InteractiveFigure(go.Figure):
 def stairs_figure_interactive(
     L=4, rank=3, decay=0.5, *, depths=_DEFAULT_DEPTHS, ranks=_DEFAULT_RANKS, decays=_DEFAULT_DECAYS
 ) -> InteractiveFigure:
-    """The stairs of the duality gap ``[P^2, ..., P^L]`` with sliders for L, rank and decay (MATH.md 3).
+    """The stairs of the duality gap ``[P^2, ..., P^L]`` with sliders for L, rank and decay.
+
+    The values are those of the book's appendix *Derivations and conventions*, section 3.
 
     For every slider position the values ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}`` (optimised over the scale t)
     are precomputed with :func:`utils.stairs_from_singular_values` for the singular values
@@ -252,7 +259,9 @@ def stairs_figure_interactive(
 def gap_versus_depth_interactive(
     rank=3, decay=0.5, *, depths=_DEFAULT_DEPTHS, ranks=_DEFAULT_RANKS, decays=_DEFAULT_DECAYS
 ) -> InteractiveFigure:
-    """Primal ``P_lin`` and dual ``D_lin`` against the depth L, with rank and decay sliders (MATH.md 2.3-2.4).
+    """Primal ``P_lin`` and dual ``D_lin`` against the depth L, with rank and decay sliders.
+
+    The values are those of the book's appendix *Derivations and conventions*, sections 2.3 and 2.4.
 
     For each slider position and each L in ``depths``: ``D = P^2`` and ``P = P^L``, the first and last
     entries of :func:`utils.stairs_from_singular_values` for ``sigma = decaying_spectrum(rank, decay)``.
@@ -339,7 +348,7 @@ def interactive_grid(fig) -> dict:
     """
     meta = getattr(getattr(fig, "layout", None), "meta", None)
     if not isinstance(meta, dict) or meta.get("kind") not in _UPDATES:
-        raise TypeError("fig is not an interactive figure made by utils.interactive")
+        raise TypeError("fig is not an interactive figure made by utils.figures.interactive")
     out = dict(meta)
     out["sliders"] = [s.name for s in fig.layout.sliders]
     return out
@@ -398,15 +407,23 @@ def interactive_html(fig, div_id: str | None = None) -> str:
     fig : plotly.graph_objects.Figure
         A figure made by this module.
     div_id : str, optional
-        The HTML id of the figure's ``div``; default a random id.
+        The HTML id of the figure's ``div``: letters, digits, ``-`` and ``_`` only; default a random id.
 
     Returns
     -------
     str
         The HTML snippet.
+
+    Raises
+    ------
+    ValueError
+        If ``div_id`` is not a non-empty string of letters, digits, ``-`` and ``_``.
     """
+    if div_id is None:
+        div_id = f"duality-{uuid.uuid4().hex[:12]}"
+    elif not isinstance(div_id, str) or not _DIV_ID.fullmatch(div_id):
+        raise ValueError(f"div_id must be letters, digits, '-' and '_' only (an HTML id), got {div_id!r}")
     kind = interactive_grid(fig)["kind"]
-    div_id = div_id or f"duality-{uuid.uuid4().hex[:12]}"
     spec = json.loads(pio.to_json(fig, validate=False))
     spec["config"] = {
         "responsive": True,

@@ -1,8 +1,8 @@
 """Diagrams of deep linear network architectures: shared layers followed by parallel branches.
 
 One function, :func:`draw_network_architecture`, draws every network of the book's deep linear chapters
-(MATH.md sections 3 and 4): the standard network, the fully parallel network, and the partially parallel
-networks of the stairs of the duality gap in between.
+(the book's appendix *Derivations and conventions*, sections 3 and 4): the standard network, the fully
+parallel network, and the partially parallel networks of the stairs of the duality gap in between.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ __all__ = ["draw_network_architecture"]
 def draw_network_architecture(L, n_shared, n_branches=3, ax=None, *, ellipsis=False, title=None):
     """Draw an ``L``-layer linear network whose first ``n_shared`` layers are shared and the rest parallel.
 
-    Stairs step ``s = n_shared`` (MATH.md section 3; the paper's index ``l = s + 2``): the input ``X``
-    passes through the shared layers ``W_1..W_s`` (one node per shared hidden representation), then
-    through ``n_branches`` parallel branches, branch j having the layers ``W_{s+1,j}..W_{L,j}``; each
-    branch's last hidden layer is a single neuron, and the branch outputs are summed into ``Y``.
+    Stairs step ``s = n_shared`` (the book's appendix *Derivations and conventions*, section 3; the paper's
+    index ``l = s + 2``): the input ``X`` passes through the shared layers ``W_1..W_s`` (one node per shared
+    hidden representation), then through ``n_branches`` parallel branches, branch j having the layers
+    ``W_{s+1,j}..W_{L,j}``; each branch's last hidden layer is a single neuron, and the branch outputs are
+    summed into ``Y``.
 
     - ``n_shared = L - 2``: the standard network (the branches are the neurons of the last hidden layer);
-    - ``n_shared = 0``: the fully parallel network of MATH.md section 4 (each branch its own ``W_1``).
+    - ``n_shared = 0``: the fully parallel network of the appendix's section 4 (each branch its own ``W_1``).
 
     Parameters
     ----------

@@ -1,21 +1,29 @@
-"""One way to turn a matplotlib figure into the PNG of an ``ipywidgets.Image``, and a slider that redraws one.
+"""One way to turn a matplotlib figure into PNG bytes, and a slider that redraws one with a text alternative.
 
 Every widget of the book keeps one persistent figure, updates the artists that move and re-encodes the canvas
 as a PNG (fast compression), which keeps a redraw well under 100 ms. On the website (no kernel) the widgets do
 not run; each chapter shows a static or an in-browser figure next to them.
+
+Accessibility: the picture of :func:`slider_figure_widget` is an ``<img>`` element with an ``alt`` attribute
+that describes what it shows at the current slider value (inside a polite live region, so a screen reader
+announces the new description when the slider moves), and the slider carries a visible label (its
+``description``, the accessible name) and a longer description (its ``tooltip``).
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["figure_png", "canvas_png", "slider_figure_widget"]
+__all__ = ["figure_png", "canvas_png", "slider_figure_widget", "SliderFigure"]
 
 
 def canvas_png(canvas: FigureCanvasAgg) -> bytes:
@@ -45,37 +53,111 @@ def figure_png(fig) -> bytes:
     Returns
     -------
     bytes, an RGB PNG.
+
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a matplotlib Figure.
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     return canvas_png(canvas)
 
 
+def _img_html(png: bytes, alt: str) -> str:
+    """An ``<img>`` element holding ``png`` as a data URI, with ``alt`` as its text alternative."""
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<div class="book-widget-figure" aria-live="polite">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:100%; height:auto"></div>')
+
+
+class SliderFigure(widgets.VBox):
+    """A slider above the picture of a matplotlib figure that it redraws; build it with :func:`slider_figure_widget`.
+
+    Attributes
+    ----------
+    slider : the ipywidgets slider (first child).
+    image : ipywidgets.HTML (second child) holding an ``<img>`` with the PNG as a data URI and ``alt`` text.
+    figure : the matplotlib Figure, updated in place.
+    png : bytes, the PNG currently shown.
+    alt : str, the text alternative currently shown.
+    """
+
+    def __init__(self, slider, fig, update, alt, slider_tooltip):
+        self.slider, self.figure = slider, fig
+        self._update, self._alt = update, alt
+        if slider_tooltip is not None:
+            slider.tooltip = slider_tooltip
+        self.image = widgets.HTML()
+        self.image.layout.max_width = "100%"
+        self.png, self.alt = b"", ""
+        super().__init__([slider, self.image])
+        self.redraw(slider.value)
+        slider.observe(self._on_change, names="value")
+
+    def _on_change(self, change):
+        self.redraw(change["new"])
+
+    def redraw(self, value) -> None:
+        """Call ``update(value)``, re-render the figure and the text alternative, and show them."""
+        self._update(value)
+        self.png = figure_png(self.figure)
+        self.alt = self._alt(value) if callable(self._alt) else self._alt
+        self.image.value = _img_html(self.png, self.alt)
+
+
+def _check_text(name: str, value, *, allow_callable: bool = False) -> None:
+    if allow_callable and callable(value):
+        return
+    if not isinstance(value, str):
+        kind = "a non-empty string or a callable" if allow_callable else "a non-empty string"
+        raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty: it is read by screen readers")
+
+
 def slider_figure_widget(slider: widgets.ValueWidget, fig, update: Callable[[object], None], *,
-                         alt: str) -> widgets.VBox:
+                         alt: str | Callable[[object], str], slider_tooltip: str | None = None) -> SliderFigure:
     """A slider above the PNG of ``fig``; moving the slider calls ``update(value)`` and re-renders the figure.
 
     Parameters
     ----------
-    slider : an ipywidgets slider (its ``description`` is its accessible name).
-    fig : matplotlib Figure, kept and updated in place by ``update``.
-    update : callable taking the slider's new value and changing the figure's artists.
-    alt : str, the text alternative of the image (what the figure shows).
+    slider : ipywidgets slider (any ``ValueWidget`` with a ``description``)
+        Its ``description`` is its visible label and accessible name; it must not be empty.
+    fig : matplotlib Figure
+        Kept and updated in place by ``update``; preferably a plain ``Figure`` (not made by pyplot, so that the
+        notebook does not also show it as a static image).
+    update : callable
+        ``update(value)`` changes the figure's artists for the slider value ``value``.
+    alt : str, or callable taking the slider value and returning a str
+        The text alternative of the picture (what the figure shows); a callable describes the current value.
+    slider_tooltip : str or None
+        A longer description of what the slider controls, shown on hover over its label.
 
     Returns
     -------
-    ipywidgets.VBox with ``.children == (slider, image)``.
+    SliderFigure (an ``ipywidgets.VBox``)
+        ``.children == (slider, image)``; ``.png`` and ``.alt`` hold what is shown now.
+
+    Raises
+    ------
+    TypeError
+        If ``slider`` is not a widget with a value and a description, ``fig`` not a Figure, ``update`` not
+        callable, or ``alt`` / ``slider_tooltip`` of the wrong type.
+    ValueError
+        If the slider's description, ``alt`` or ``slider_tooltip`` is empty.
     """
-    update(slider.value)
-    image = widgets.Image(value=figure_png(fig), format="png")
-    image.add_class("book-widget-figure")
-    image.layout.max_width = "100%"
-    image.description = alt  # read by the accessibility test; the front end sets the alt attribute below
-    image.alt = alt  # ipywidgets >= 8: rendered as the <img> alt text? (falls back to description)
-
-    def on_change(change):
-        update(change["new"])
-        image.value = figure_png(fig)
-
-    slider.observe(on_change, names="value")
-    return widgets.VBox([slider, image])
+    if not isinstance(slider, widgets.ValueWidget) or not hasattr(slider, "description"):
+        raise TypeError(f"slider must be an ipywidgets slider with a description, got {type(slider).__name__}")
+    _check_text("the slider's description", slider.description)
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if not callable(update):
+        raise TypeError(f"update must be callable, got {type(update).__name__}")
+    _check_text("alt", alt, allow_callable=True)
+    if slider_tooltip is not None:
+        _check_text("slider_tooltip", slider_tooltip)
+    return SliderFigure(slider, fig, update, alt, slider_tooltip)

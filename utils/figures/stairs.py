@@ -1,4 +1,6 @@
-"""Figures and a widget for the stairs of the duality gap of deep linear networks (MATH.md section 3).
+"""Figures and a widget for the stairs of the duality gap of deep linear networks.
+
+(The book's appendix *Derivations and conventions*, section 3; chapter "The stairs of the duality gap".)
 
 Making the first ``s`` layers of an ``L``-layer linear network shared and the remaining ``L - s`` layers
 parallel branches gives, with the paper's index ``l = s + 2`` in ``2..L``, the values
@@ -7,11 +9,12 @@ parallel branches gives, with the paper's index ``l = s + 2`` in ``2..L``, the v
     P^l    = (L/2) ||A||_{S_{2/l}}^{2/L}         (optimised over t),
 
 a staircase ``D = P^2 <= P^3 <= ... <= P^L = P`` (strictly increasing iff rank(A) >= 2), where ``A = X^+ Y``.
-The values come from :func:`utils.linear_closed_forms.stairs_from_singular_values`; this module only draws.
+The values come from :func:`utils.linear.spectra.stairs_from_singular_values`; this module only draws.
 
-Public names: :func:`plot_stairs`, :func:`stairs_values_from_axes`, :func:`stairs_explorer` (returns a
-:class:`StairsExplorer` widget), :func:`decaying_spectrum`, and :func:`draw_network_architecture` (defined in
-:mod:`utils.network_drawing`, re-exported here for the stairs chapter).
+Public names: :func:`plot_stairs`, :func:`stairs_values_from_axes` and :func:`stairs_explorer` (returns a
+:class:`StairsExplorer` widget). The spectra of the explorer come from
+:func:`utils.linear.spectra.decaying_spectrum`; the architecture diagrams of the stairs chapter are drawn by
+:func:`utils.figures.network.draw_network_architecture`.
 """
 
 from __future__ import annotations
@@ -143,7 +146,9 @@ class _StairsArtists:
 
 
 def plot_stairs(sigma, L, t=None, ax=None):
-    """Draw the staircase ``D = P^2 <= ... <= P^L = P`` for singular values ``sigma`` (MATH.md section 3).
+    """Draw the staircase ``D = P^2 <= ... <= P^L = P`` for singular values ``sigma``.
+
+    The values are those of the book's appendix *Derivations and conventions*, section 3.
 
     Parameters
     ----------

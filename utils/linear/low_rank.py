@@ -1,4 +1,4 @@
-"""Low-rank bias of depth: deep linear networks with squared loss and weight decay (MATH.md 2.6).
+"""Low-rank bias of depth: deep linear networks with squared loss and weight decay (chapter ``05_low_rank``).
 
 For data ``X`` (n x d), labels ``Y`` (n x k), depth ``L >= 2`` and weight decay ``beta > 0``,
 
@@ -9,23 +9,30 @@ has the same value as the problem on the end-to-end matrix ``W = W_1 ... W_L`` (
     min_W 1/2 ||X W - Y||_F^2 + beta (L/2) ||W||_{S_{2/L}}^{2/L},  ||W||_{S_{2/L}}^{2/L} = sum_i sigma_i(W)^{2/L},   (direct)
 
 because the cheapest factorisation of a given ``W`` costs ``(L/2) sum_i sigma_i(W)^{2/L}`` (product lemma,
-MATH.md 2.2; hidden widths >= rank W). L = 2 is the convex nuclear-norm problem; for L >= 3 the penalty is a
-non-convex quasi-norm that pushes singular values to zero harder as L grows.
+chapter ``02_deep_linear``; hidden widths >= rank W). L = 2 is the convex nuclear-norm problem; for L >= 3 the
+penalty is a non-convex quasi-norm that pushes singular values to zero harder as L grows.
 
-This module solves both forms independently (so each checks the other): a proximal-gradient solver of the
-direct problem with the exact prox of the spectral penalty, and an L-BFGS trainer of the factorised network.
-Rank measures, the solution path over (L, beta) and the widget are in :mod:`utils.low_rank_explorer`.
+Homogeneity: substituting ``W = (c/a) V`` shows that the problem for ``(aX, cY, beta c^{2-2/L} a^{2/L})`` is
+``c^2`` times the problem for ``(X, Y, beta)``. Both solvers run on data normalised this way (a, c the largest
+entries of ``X`` and ``Y``: ``Y`` and ``c Y`` then give the same normalised problem up to rounding, so the seeded
+starts follow the same path) and rescale, so their tolerances are relative and their answers do not depend on
+the units of the data.
+
+This module has the exact prox of the spectral penalty, both objectives and a proximal-gradient solver of the
+direct problem; :mod:`utils.linear.factorised` trains the factorised network by L-BFGS (each checks the other).
+Rank measures and the solution path over (L, beta) are in :mod:`utils.linear.ranks`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
 
+from .._optim import max_abs_scale
 from .._validation import (
-    SolverError,
+    _as_real_array,
     as_matrix,
     check_count,
     check_depth,
@@ -33,6 +40,7 @@ from .._validation import (
     check_same_rows,
     check_seed,
 )
+from ._linalg import min_norm_solution
 
 __all__ = [
     "LowRankFit",
@@ -41,7 +49,6 @@ __all__ = [
     "schatten_penalised_objective",
     "factorised_objective",
     "solve_schatten_penalised",
-    "train_factorised_linear",
 ]
 
 
@@ -73,8 +80,6 @@ class LowRankFit:
     weights: list = field(default=None)
 
 
-
-
 def _check_problem(X, Y, L, beta):
     X = as_matrix("X", X)
     Y = as_matrix("Y", Y, allow_vector=True)
@@ -82,6 +87,14 @@ def _check_problem(X, Y, L, beta):
     if not np.any(X):
         raise ValueError("X is the zero matrix: the loss does not depend on W (the solution is W = 0)")
     return X, Y, check_depth(L), check_positive("beta", beta)
+
+
+def _normalise(X, Y, L, beta):
+    """``(a, c, beta_n)``: solve on ``X / a, Y / c`` with weight decay ``beta_n``, then ``W = (c/a) W_n`` and
+    the objective is ``c^2`` times the normalised one (module doc)."""
+    a, c = max_abs_scale(X), max_abs_scale(Y)
+    beta_n = math.exp(math.log(beta) + (2.0 / L - 2.0) * math.log(c) - 2.0 / L * math.log(a))
+    return a, c, beta_n
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -137,10 +150,15 @@ def schatten_power_prox(s, c, L) -> np.ndarray:
     Returns
     -------
     ndarray, same shape as ``s``.
+
+    Raises
+    ------
+    TypeError
+        If ``s`` is not a real numeric array (complex or boolean) or ``L`` is not an integer.
+    ValueError
+        If ``s`` has negative or non-finite entries, ``c < 0`` or ``L`` is not in 2..10**6.
     """
-    s_arr = np.asarray(s, dtype=float) if not isinstance(s, (str, bytes)) else None
-    if s_arr is None or s_arr.dtype.kind not in "fiu":
-        raise TypeError(f"s must be a numeric array, got {type(s).__name__}")
+    s_arr = _as_real_array("s", s)
     if not np.all(np.isfinite(s_arr)) or np.any(s_arr < 0):
         raise ValueError("s must contain finite non-negative numbers (singular values)")
     c = check_positive("c", c, allow_zero=True)
@@ -181,7 +199,7 @@ def schatten_prox_threshold(c, L) -> float:
 # Objectives
 # ---------------------------------------------------------------------------------------------------------
 def schatten_penalised_objective(X, Y, W, L, beta) -> float:
-    """The direct problem's objective (MATH.md 2.6).
+    """The direct problem's objective (module doc).
 
     ``1/2 ||X W - Y||_F^2 + beta (L/2) sum_i sigma_i(W)^{2/L}``. Singular values below
     ``max(d, k) * eps * sigma_1(W)`` count as 0 (round-off of an exactly low-rank W: ``s^{2/L}`` would turn
@@ -199,8 +217,10 @@ def schatten_penalised_objective(X, Y, W, L, beta) -> float:
 
     Raises
     ------
+    TypeError
+        For complex or boolean entries, or a non-integer ``L``.
     ValueError
-        For mismatched shapes, NaN/inf entries, a zero ``X``, ``L < 2`` or ``beta <= 0``.
+        For mismatched shapes, NaN/inf entries, a zero ``X``, ``L`` not in 2..10**6 or ``beta <= 0``.
     """
     X, Y, L, beta = _check_problem(X, Y, L, beta)
     W = as_matrix("W", W, allow_vector=True)
@@ -210,7 +230,7 @@ def schatten_penalised_objective(X, Y, W, L, beta) -> float:
 
 
 def factorised_objective(X, Y, weights, beta) -> float:
-    """The factorised objective ``1/2 ||X W_1 ... W_L - Y||_F^2 + beta/2 sum_l ||W_l||_F^2`` (MATH.md 2.6).
+    """The factorised objective ``1/2 ||X W_1 ... W_L - Y||_F^2 + beta/2 sum_l ||W_l||_F^2`` (module doc).
 
     Parameters
     ----------
@@ -225,7 +245,7 @@ def factorised_objective(X, Y, weights, beta) -> float:
     Raises
     ------
     TypeError
-        If ``weights`` is not a list or tuple of at least two matrices.
+        If ``weights`` is not a list or tuple of at least two matrices, or for complex or boolean entries.
     ValueError
         For mismatched shapes, NaN/inf entries or ``beta <= 0``.
     """
@@ -282,7 +302,7 @@ def _prox_gradient(X, Y, W, L, beta, eta, tol, max_iter):
 
 
 def solve_schatten_penalised(X, Y, L, beta, *, n_starts=3, seed=0, tol=1e-12, max_iter=20000) -> LowRankFit:
-    """Solve ``min_W 1/2 ||X W - Y||_F^2 + beta (L/2) ||W||_{S_{2/L}}^{2/L}`` by proximal gradient (MATH.md 2.6).
+    """Solve ``min_W 1/2 ||X W - Y||_F^2 + beta (L/2) ||W||_{S_{2/L}}^{2/L}`` by proximal gradient.
 
     Each iteration takes a gradient step of size ``eta = 0.99 / ||X||_2^2`` on the squared loss and applies the
     exact prox of the spectral penalty (:func:`schatten_power_prox` on the singular values). The objective
@@ -291,174 +311,72 @@ def solve_schatten_penalised(X, Y, L, beta, *, n_starts=3, seed=0, tol=1e-12, ma
     start 1 is continuation from the convex L = 2 solution, start 2 is the least-squares fit ``X^+ Y``, further
     starts are random perturbations of ``X^+ Y`` (for L = 2 a single start is run). Then, for L >= 3, a
     *rank descent*: the local minima differ mostly in which singular values are zero, so the solver restarts
-    from every truncated SVD (ranks 0 .. r-1) of the best point found and keeps any improvement. This found
-    the same optimum as the factorised trainer on every instance we tried, but for L >= 3 global optimality
-    is not guaranteed.
+    from every truncated SVD (ranks 0 .. r-1) of the best point found and keeps any improvement. The tests
+    compare it with the factorised trainer (:func:`utils.train_factorised_linear`) on random instances, but for
+    L >= 3 global optimality is not guaranteed.
+
+    The iteration runs on normalised data (module doc: ``X / a``, ``Y / c`` with ``beta`` rescaled), so ``tol``
+    is relative and ``f(aX, cY, beta c^{2-2/L} a^{2/L})`` is ``c^2 f(X, Y, beta)`` with ``W`` times ``c/a``.
 
     Parameters
     ----------
-    X : ndarray, shape (n, d)
-    Y : ndarray, shape (n, k) (or (n,))
-    L : int >= 2
-    beta : float > 0
+    X : array_like, shape (n, d), not all zero.
+    Y : array_like, shape (n, k) (or (n,)).
+    L : int, 2 <= L <= 10**6.
+    beta : float > 0.
     n_starts : int >= 1
         Starts before the rank descent (see above).
     seed : int, Generator or None
-    tol : float
-        Stop when ``||W_new - W||_F <= tol * max(1, ||W||_F)``.
-    max_iter : int
+    tol : float > 0
+        Stop when ``||W_new - W||_F <= tol * max(1, ||W||_F)`` on the normalised problem.
+    max_iter : int >= 1
         Iteration cap per start.
 
     Returns
     -------
-    LowRankFit (``weights`` is None).
+    LowRankFit (``weights`` is None), in the units of the data.
+
+    Raises
+    ------
+    TypeError
+        Complex/boolean data, non-integer ``L``, ``n_starts`` or ``max_iter``.
+    ValueError
+        Bad shapes, NaN/inf, zero ``X``, ``L`` not in 2..10**6, ``beta <= 0``, ``tol <= 0``, ``n_starts < 1``.
     """
     X, Y, L, beta = _check_problem(X, Y, L, beta)
     rng = check_seed(seed)
     n_starts = check_count("n_starts", n_starts, 1)
     max_iter = check_count("max_iter", max_iter, 1)
     tol = check_positive("tol", tol)
+    a, c, beta_n = _normalise(X, Y, L, beta)
+    Xn, Yn = X / a, Y / c
     if L == 2:
         n_starts = 1  # convex: every start reaches the same minimum value
-    eta = 0.99 / np.linalg.norm(X, 2) ** 2
-    W_ls = np.linalg.pinv(X) @ Y
+    eta = 0.99 / np.linalg.norm(Xn, 2) ** 2
+    W_ls = min_norm_solution(Xn, Yn, check_range=False).A
+
+    def solve(W0, depth):
+        return _prox_gradient(Xn, Yn, W0, depth, beta_n, eta, tol, max_iter)
+
     starts = []
     if L > 2:
-        W2, _, _ = _prox_gradient(X, Y, W_ls, 2, beta, eta, tol, max_iter)
-        starts.append(W2)
+        starts.append(solve(W_ls, 2)[0])
     starts.append(W_ls)
     scale = max(np.linalg.norm(W_ls), 1e-12) / np.sqrt(W_ls.size)
     while len(starts) < n_starts:
         starts.append(W_ls + scale * rng.standard_normal(W_ls.shape))
     results = []
     for W0 in starts[:n_starts]:
-        W, s, ok = _prox_gradient(X, Y, W0, L, beta, eta, tol, max_iter)
-        results.append((_direct_value(X, Y, W, L, beta, s), W, ok, s))
+        W, s, ok = solve(W0, L)
+        results.append((_direct_value(Xn, Yn, W, L, beta_n, s), W, ok, s))
     best = min(results, key=lambda r: r[0])
     if L > 2:
         # Rank descent: the local minima differ mostly in which singular values are zero, so restart from
         # every truncated SVD of the best point (ranks 0 .. r-1) and keep any improvement.
         U, s, Vt = np.linalg.svd(best[1], full_matrices=False)
         for j in range(int(np.sum(s > 1e-12 * max(s[0], 1e-300)))):
-            W, s_j, ok = _prox_gradient(X, Y, (U[:, :j] * s[:j]) @ Vt[:j], L, beta, eta, tol, max_iter)
-            results.append((_direct_value(X, Y, W, L, beta, s_j), W, ok, s_j))
+            W, s_j, ok = solve((U[:, :j] * s[:j]) @ Vt[:j], L)
+            results.append((_direct_value(Xn, Yn, W, L, beta_n, s_j), W, ok, s_j))
         best = min(results, key=lambda r: r[0])
-    objectives = np.array([r[0] for r in results])
-    return LowRankFit(objective=best[0], W=best[1], singular_values=best[3].copy(),
-                      objectives=objectives, converged=bool(best[2]))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# (b) The factorised network, trained by L-BFGS
-# ---------------------------------------------------------------------------------------------------------
-def _factorised_fun_grad(theta, X, Y, shapes, beta):
-    Ws, pos = [], 0
-    for (a, b) in shapes:
-        Ws.append(theta[pos:pos + a * b].reshape(a, b))
-        pos += a * b
-    # prefix products X W_1..W_l and suffix products W_l..W_L
-    prefix = [X]
-    for w in Ws:
-        prefix.append(prefix[-1] @ w)
-    R = prefix[-1] - Y
-    f = 0.5 * float(np.sum(R * R)) + beta / 2 * sum(float(np.sum(w * w)) for w in Ws)
-    grads = [None] * len(Ws)
-    back = R  # d f / d (X W_1..W_l) propagated from the output
-    for l in range(len(Ws) - 1, -1, -1):
-        grads[l] = prefix[l].T @ back + beta * Ws[l]
-        back = back @ Ws[l].T
-    return f, np.concatenate([g.ravel() for g in grads])
-
-
-def _semi_orthogonal(rng, a, b):
-    """A random a x b matrix with orthonormal columns (a >= b) or rows (a < b)."""
-    Q, R = np.linalg.qr(rng.standard_normal((max(a, b), min(a, b))))
-    Q = Q * np.sign(np.diag(R))
-    return Q if a >= b else Q.T
-
-
-def _pad(M, rows, cols):
-    """``M`` cut or zero-padded to shape (rows, cols)."""
-    out = np.zeros((rows, cols))
-    a, b = min(rows, M.shape[0]), min(cols, M.shape[1])
-    out[:a, :b] = M[:a, :b]
-    return out
-
-
-def train_factorised_linear(X, Y, L, beta, *, width=None, n_starts=5, seed=0, gtol=1e-10,
-                            max_iter=20000) -> LowRankFit:
-    """Train ``min 1/2 ||X W_1...W_L - Y||_F^2 + beta/2 sum_l ||W_l||_F^2`` by L-BFGS from seeded starts.
-
-    The gradient is analytic (backpropagation through the product). ``W_1`` is d x m, ``W_l`` m x m,
-    ``W_L`` m x k. Even-numbered starts are balanced factorisations ``U S^{1/L} R_1^T, R_1 S^{1/L} R_2^T, ...``
-    of the least-squares fit ``X^+ Y = U S V^T`` with random orthogonal ``R_l``; odd-numbered starts are
-    random semi-orthogonal layers of spectral size ``||X^+ Y||_2^{1/L}``. For L >= 3 the landscape has
-    spurious local minima of different ranks: a direction whose layers are all small is pulled to zero by the
-    weight decay faster than the loss (order ``x^{L-1}``) can grow it, so W = 0 and low-rank points are local
-    minima, and large starts can stay at too high a rank. So, for L >= 3, one more start per rank
-    j = 0 .. r-1 is run: the balanced factorisation of the rank-j truncation of ``X^+ Y`` (modes that start
-    at exactly zero stay zero). The best run is returned. The direct solver is not used.
-
-    Parameters
-    ----------
-    X, Y, L, beta : as in :func:`solve_schatten_penalised`.
-    width : int or None
-        Hidden width m; default ``min(d, k)``, enough to represent every d x k matrix. With m below the
-        rank of the optimal W the value is larger than the direct problem's.
-    n_starts : int >= 1
-        Starts before the rank-restricted ones (see above).
-    seed : int, Generator or None
-    gtol : float
-        L-BFGS-B gradient tolerance.
-    max_iter : int
-        L-BFGS iteration cap per start.
-
-    Returns
-    -------
-    LowRankFit with ``weights`` the L layer matrices of the best start.
-    """
-    X, Y, L, beta = _check_problem(X, Y, L, beta)
-    rng = check_seed(seed)
-    n_starts = check_count("n_starts", n_starts, 1)
-    max_iter = check_count("max_iter", max_iter, 1)
-    gtol = check_positive("gtol", gtol)
-    d, k = X.shape[1], Y.shape[1]
-    m = min(d, k) if width is None else check_count("width", width, 1)
-    dims = [d] + [int(m)] * (L - 1) + [k]
-    shapes = [(dims[i], dims[i + 1]) for i in range(L)]
-    W_ls = np.linalg.pinv(X) @ Y
-    size = max(np.linalg.norm(W_ls, 2), 1e-3) ** (1.0 / L)
-    U, s_ls, Vt = np.linalg.svd(W_ls, full_matrices=False)
-    r_ls = int(np.sum(s_ls > 1e-12 * max(s_ls[0], 1e-300)))
-
-    def balanced(rank):  # balanced factorisation of the rank-`rank` truncation of X^+ Y, random rotations
-        S = np.zeros((m, m))
-        j = min(m, rank)
-        S[:j, :j] = np.diag(s_ls[:j] ** (1.0 / L))
-        Rs = [_semi_orthogonal(rng, m, m) for _ in range(L - 1)]
-        layers = [_pad(U, d, m) @ S @ Rs[0].T]
-        layers += [Rs[i - 1] @ S @ Rs[i].T for i in range(1, L - 1)]
-        layers.append(Rs[-1] @ S @ _pad(Vt.T, k, m).T)
-        return np.concatenate([w.ravel() for w in layers])
-
-    starts = [balanced(r_ls) if i % 2 == 0 else
-              np.concatenate([size * _semi_orthogonal(rng, a, b).ravel() for (a, b) in shapes])
-              for i in range(n_starts)]
-    if L > 2:
-        starts += [balanced(j) for j in range(min(r_ls, m))]
-    results = [minimize(_factorised_fun_grad, theta0, args=(X, Y, shapes, beta), jac=True, method="L-BFGS-B",
-                        options={"maxiter": max_iter, "gtol": gtol, "ftol": 1e-16, "maxcor": 30})
-               for theta0 in starts]
-    objectives = np.array([float(r.fun) for r in results])
-    best = results[int(np.argmin(objectives))]
-    Ws, pos = [], 0
-    for (a, b) in shapes:
-        Ws.append(best.x[pos:pos + a * b].reshape(a, b).copy())
-        pos += a * b
-    W = Ws[0]
-    for w in Ws[1:]:
-        W = W @ w
-    if not np.isfinite(best.fun):
-        raise SolverError("train_factorised_linear: L-BFGS returned a non-finite objective")
-    return LowRankFit(objective=float(best.fun), W=W, singular_values=np.linalg.svd(W, compute_uv=False),
-                      objectives=objectives, converged=bool(best.success or best.nit < max_iter), weights=Ws)
+    return LowRankFit(objective=c * c * best[0], W=(c / a) * best[1], singular_values=(c / a) * best[3],
+                      objectives=c * c * np.array([r[0] for r in results]), converged=bool(best[2]))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_matrix, check_depth, check_positive, check_same_rows
+from .._validation import _as_real_array, as_matrix, check_count, check_depth, check_positive, check_same_rows
 from .low_rank import solve_schatten_penalised
 
 __all__ = ["numerical_rank", "effective_rank", "ranks_from_singular_values", "low_rank_path"]
@@ -99,9 +99,16 @@ def ranks_from_singular_values(singular_values, rtol=1e-6):
     -------
     numerical : int ndarray, shape (...)
     effective : float ndarray, shape (...)
+
+    Raises
+    ------
+    TypeError
+        If ``singular_values`` is not a real numeric array (complex or boolean entries).
+    ValueError
+        If it is empty along its last axis, has NaN/inf or negative entries, or ``rtol`` is not in (0, 1).
     """
     rtol = _check_rtol(rtol)
-    s = np.asarray(singular_values, dtype=float)
+    s = _as_real_array("singular_values", singular_values)
     if s.ndim == 0 or s.shape[-1] == 0:
         raise ValueError("singular_values must have at least one entry along its last axis")
     if not np.all(np.isfinite(s)) or np.any(s < 0):
@@ -123,9 +130,10 @@ def low_rank_path(X, Y, depths, betas, *, n_starts=2, seed=0, tol=1e-10):
     Parameters
     ----------
     X : (n, d); Y : (n, k) or (n,)
-    depths : sequence of ints >= 2
+    depths : sequence of ints in 2..10**6
     betas : sequence of floats > 0
-    n_starts, seed, tol : passed to :func:`utils.low_rank.solve_schatten_penalised`.
+    n_starts, seed, tol : passed to :func:`utils.linear.low_rank.solve_schatten_penalised` (``n_starts >= 1``,
+        ``tol > 0``).
 
     Returns
     -------
@@ -133,10 +141,18 @@ def low_rank_path(X, Y, depths, betas, *, n_starts=2, seed=0, tol=1e-10):
         Singular values of each solution, descending (exact zeros where the prox set them to zero).
     objectives : ndarray, shape (len(depths), len(betas))
         The optimal values found.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad data, an empty grid, a depth or count that is not an integer in range, ``beta <= 0`` or
+        ``tol <= 0`` (each message names the argument).
     """
     X = as_matrix("X", X)
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(X, Y)
+    n_starts = check_count("n_starts", n_starts, 1)
+    tol = check_positive("tol", tol)
     depths = _grid("depths", depths, check_depth)
     betas = _grid("betas", betas, lambda b: check_positive("beta", b))
     r = min(X.shape[1], Y.shape[1])

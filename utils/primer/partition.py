@@ -27,7 +27,9 @@ from typing import NamedTuple
 import cvxpy as cp
 import numpy as np
 
-from .._validation import SolverError, as_matrix, as_vector, check_count, check_seed, require_optimal
+from .._cvx import certify, solve_problem
+from .._optim import data_scale
+from .._validation import as_matrix, as_vector, check_count, check_seed
 
 __all__ = [
     "PARTITION_MAX_BRUTE_FORCE_N",
@@ -51,8 +53,6 @@ PARTITION_MAX_BRUTE_FORCE_N = 20
 # SCS tolerances: the primer compares the dual and the SDP relaxation to ~1e-7, which the default
 # tolerances (1e-4) would not support. These problems are tiny, so the extra iterations are cheap.
 _SCS_OPTIONS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
-
-
 
 
 def _as_cost_matrix(W) -> np.ndarray:
@@ -94,16 +94,12 @@ def partition_problem_instance(n, seed=None) -> np.ndarray:
 
     Parameters
     ----------
-    n : int
-        Number of items (>= 1).
-    seed : int, numpy.random.Generator or None
-        Seed of the generator (None means the fixed seed 0).
+    n : int, the number of items (>= 1).
+    seed : int, numpy.random.Generator or None (None means the fixed seed 0).
 
     Returns
     -------
-    W : ndarray, shape (n, n)
-        ``W = (G + G^T) / 2`` with ``G`` standard Gaussian: a symmetric matrix with N(0, 1) diagonal
-        and N(0, 1/2) off-diagonal entries.
+    W : ndarray, shape (n, n), ``(G + G^T) / 2`` with G standard Gaussian (N(0, 1) diagonal, N(0, 1/2) elsewhere).
     """
     n = check_count("n (the number of items)", n, 1)
     G = check_seed(seed).standard_normal((n, n))
@@ -123,12 +119,7 @@ def partition_frustrated_instance(n, frustration, seed=None) -> np.ndarray:
 
     Parameters
     ----------
-    n : int
-        Number of items (>= 1).
-    frustration : float
-        ``theta`` in [0, 1].
-    seed : int, numpy.random.Generator or None
-        Seed of the underlying random instance.
+    n : int, the number of items (>= 1); frustration : float, ``theta`` in [0, 1]; seed : as for R.
 
     Returns
     -------
@@ -151,17 +142,11 @@ def partition_objective(W, x) -> float:
 
     Parameters
     ----------
-    W : array_like, shape (n, n), symmetric cost matrix.
-    x : array_like, shape (n,), every entry +1 or -1.
+    W : array_like, shape (n, n), symmetric cost matrix; x : array_like, shape (n,), entries +1 or -1.
 
     Returns
     -------
-    float, ``x^T W x``.
-
-    Raises
-    ------
-    ValueError
-        For a non-square, non-symmetric or non-finite ``W``, a wrong length or a non-sign entry of ``x``.
+    float, ``x^T W x``; ``ValueError`` for a bad ``W`` (non-square, non-symmetric, non-finite) or ``x``.
     """
     W = _as_cost_matrix(W)
     x = as_vector("x", x)
@@ -271,25 +256,29 @@ def partition_eigenvalue_bound(W) -> float:
 
     Parameters
     ----------
-    W : array_like, shape (n, n), symmetric cost matrix.
+    W : array_like, shape (n, n), symmetric cost matrix (else ``ValueError``).
 
     Returns
     -------
     float, ``n * lambda_min(W)``.
-
-    Raises
-    ------
-    ValueError
-        For a non-square, non-symmetric or non-finite ``W``.
     """
     W = _as_cost_matrix(W)
     return float(W.shape[0] * np.linalg.eigvalsh(W)[0])
 
 
+def _normalised(W: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(W / s, s)`` with ``s`` the power of two nearest to ``max |W_ij|`` (exact in floating point)."""
+    s = data_scale(W)
+    return W / s, s
+
+
 def partition_dual_value(W) -> tuple[float, np.ndarray]:
     """The Lagrange dual of the partitioning problem, solved as an SDP (cvxpy + SCS).
 
-    ``d* = max_nu -1^T nu  s.t.  W + diag(nu) PSD``.
+    ``d* = max_nu -1^T nu  s.t.  W + diag(nu) PSD``. Homogeneity: ``d*(a W) = a d*(W)`` with ``nu -> a nu`` for
+    ``a > 0``; the SDP is solved on ``W / a`` (``a`` the power of two nearest to ``max |W_ij|``) and rescaled,
+    so SCS's absolute tolerances act on data of order one, and the solution is certified (status ``optimal``,
+    constraint residual and objective within 1e-6).
 
     The solver's ``nu`` is shifted by ``max(0, -lambda_min(W + diag(nu)))`` in every entry so that
     ``W + diag(nu)`` is PSD up to round-off: the returned value is then a certified lower bound on
@@ -310,18 +299,16 @@ def partition_dual_value(W) -> tuple[float, np.ndarray]:
     Raises
     ------
     SolverError
-        When SCS does not return the status "optimal".
+        When SCS does not certify an optimal solution.
     """
     W = _as_cost_matrix(W)
-    n = W.shape[0]
-    nu = cp.Variable(n)
-    problem = cp.Problem(cp.Maximize(-cp.sum(nu)), [W + cp.diag(nu) >> 0])
-    try:
-        problem.solve(solver=cp.SCS, **_SCS_OPTIONS)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"partitioning dual: SCS failed ({exc})") from None
-    require_optimal(problem, "partitioning dual (max -1^T nu s.t. W + diag(nu) PSD)")
-    nu_value = np.asarray(nu.value, dtype=float)
+    Wn, scale = _normalised(W)
+    nu = cp.Variable(W.shape[0])
+    problem = cp.Problem(cp.Maximize(-cp.sum(nu)), [Wn + cp.diag(nu) >> 0])
+    what = "partitioning dual (max -1^T nu s.t. W + diag(nu) PSD)"
+    solve_problem(problem, what, cp.SCS, **_SCS_OPTIONS)
+    certify(problem, what)
+    nu_value = np.asarray(nu.value, dtype=float) * scale
     lam_min = float(np.linalg.eigvalsh(W + np.diag(nu_value))[0])
     if lam_min < 0:
         nu_value = nu_value - lam_min
@@ -334,6 +321,8 @@ def partition_sdp_relaxation(W) -> tuple[float, np.ndarray]:
     ``min_X tr(W X)  s.t.  X PSD, diag(X) = 1``. Every feasible ``x`` gives a feasible ``X = x x^T``,
     so the value is ``<= p*``; by strong duality between two strictly feasible SDPs it equals the
     Lagrange dual value ``d*``. It equals ``p*`` exactly when some optimal ``X`` has rank one.
+    Homogeneity: the value scales as ``a`` and ``X`` does not change under ``W -> a W`` (``a > 0``); solved on
+    normalised data and certified like :func:`partition_dual_value`.
 
     Parameters
     ----------
@@ -350,19 +339,18 @@ def partition_sdp_relaxation(W) -> tuple[float, np.ndarray]:
     Raises
     ------
     SolverError
-        When SCS does not return the status "optimal".
+        When SCS does not certify an optimal solution.
     """
     W = _as_cost_matrix(W)
+    Wn, scale = _normalised(W)
     n = W.shape[0]
     X = cp.Variable((n, n), symmetric=True)
-    problem = cp.Problem(cp.Minimize(cp.trace(W @ X)), [X >> 0, cp.diag(X) == 1])
-    try:
-        problem.solve(solver=cp.SCS, **_SCS_OPTIONS)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"partitioning SDP relaxation: SCS failed ({exc})") from None
-    require_optimal(problem, "partitioning SDP relaxation (min tr(WX) s.t. X PSD, diag X = 1)")
+    problem = cp.Problem(cp.Minimize(cp.trace(Wn @ X)), [X >> 0, cp.diag(X) == 1])
+    what = "partitioning SDP relaxation (min tr(WX) s.t. X PSD, diag X = 1)"
+    solve_problem(problem, what, cp.SCS, **_SCS_OPTIONS)
+    value = certify(problem, what) * scale
     Xv = np.asarray(X.value, dtype=float)
-    return float(problem.value), (Xv + Xv.T) / 2
+    return value, (Xv + Xv.T) / 2
 
 
 def partition_randomized_rounding(W, X, n_samples=200, seed=None) -> tuple[float, np.ndarray]:
@@ -426,14 +414,8 @@ def partition_bounds(W) -> PartitionBounds:
 
     Returns
     -------
-    PartitionBounds, ``(n lambda_min(W), d*, p*, p* - d*)``.
-
-    Raises
-    ------
-    ValueError
-        For a non-square, non-symmetric or non-finite ``W``, or ``n > 20``.
-    SolverError
-        When the dual SDP is not solved to optimality (see :func:`partition_dual_value`).
+    PartitionBounds, ``(n lambda_min(W), d*, p*, p* - d*)``; ``ValueError`` for a bad ``W`` or ``n > 20``,
+    :class:`SolverError` when the dual SDP is not certified (see :func:`partition_dual_value`).
     """
     W = _as_cost_matrix(W)
     _check_brute_force_size(W.shape[0])

@@ -7,7 +7,7 @@ Internal representation ("params", a list of arrays):
 * parallel: ``[W1 (K, d, m1), ..., W_{L-2} (K, m_{L-3}, m_{L-2}), w_{L-1} (K, m_{L-2}), w_L (K, k)]``
   (branches stacked along axis 0, so that all branches are computed with one matmul per layer).
 
-Public wrappers with validation live in :mod:`utils.deep_relu_training`.
+Public wrappers with validation live in :mod:`utils.relu.deep_training`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Pricing for the column generation of :mod:`utils.column_generation` (MATH.md 6.1).
+"""Pricing for the column generation of :mod:`utils.relu.column_generation`.
+
+The method is that of the book's appendix *Derivations and conventions*, section 6.1.
 
 A branch of a parallel ReLU network of depth L is ``theta = [W1 (d, m1), ..., W_{L-2} (m_{L-3}, m_{L-2}),
 w_{L-1} (m_{L-2},)]`` with every layer of Frobenius norm 1; its feature is
@@ -7,9 +9,9 @@ w_{L-1} (m_{L-2},)]`` with every layer of Frobenius norm 1; its feature is
 * :func:`_ascent`: projected gradient ascent over the unit spheres, with softplus smoothing (a heuristic; its
   best value is a lower estimate of the supremum);
 * :class:`_ExactPricing`: the exact supremum for L = 3, scalar outputs and rank(X) <= 2 (one SOCP per outer
-  pattern and sign, built on the gauge of MATH.md 1).
+  pattern and sign, built on the gauge of appendix section 1.7, as in section 5.1).
 
-Private module: the public entry point is :func:`utils.column_generation.column_generation_parallel_relu`.
+Private module: the public entry point is :func:`utils.relu.column_generation.column_generation_parallel_relu`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from .._validation import SolverError, require_optimal
+from .._cvx import certify, solve_problem
 from .arrangements import hyperplane_patterns
 from .deep_training import relu_network_forward
 from .parallel_three_layer import _branch_from_blocks, _outer_patterns
@@ -149,7 +151,8 @@ def _ascent(X: np.ndarray, Lam: np.ndarray, thetas: list[list[np.ndarray]], step
 
 class _ExactPricing:
     """Exact pricing for L = 3, k = 1, rank(X) <= 2 (see the module docstring); one compiled SOCP per
-    (outer pattern, sign), with the multiplier as a cvxpy Parameter."""
+    (outer pattern, sign), with the multiplier as a cvxpy Parameter. Built on normalised data (largest entry of
+    order one), every solve certified (status, constraint residual and objective)."""
 
     def __init__(self, X: np.ndarray):
         n = X.shape[0]
@@ -169,12 +172,8 @@ class _ExactPricing:
         self.lam.value = lam
         values, branches = [], []
         for problem, V, W in self.problems:
-            try:
-                problem.solve(solver="CLARABEL")
-            except cp.error.SolverError as exc:
-                raise SolverError(f"exact pricing: Clarabel failed ({exc})") from None
-            require_optimal(problem, "exact pricing subproblem")
-            values.append(max(float(problem.value), 0.0))
+            solve_problem(problem, "exact pricing subproblem", "CLARABEL")
+            values.append(max(certify(problem, "exact pricing subproblem"), 0.0))
             if values[-1] > 0:
                 W1, w2, _ = _branch_from_blocks(np.asarray(V.value), np.asarray(W.value), rel_tol=1e-7)
                 branches.append(_normalise([W1, w2]))

@@ -1,14 +1,17 @@
-"""Activation patterns of the hyperplane arrangement of the rows of X (MATH.md section 1).
+"""Activation patterns of the hyperplane arrangement of the rows of X.
+
+They index the blocks of the convex program of two-layer ReLU networks (the book's appendix *Derivations and
+conventions*, section 1.5).
 
 A pattern is the diagonal of ``D = diag(1[X u >= 0])`` for a direction u; patterns are stored as boolean
-arrays of shape (P, n), one row per pattern. The public names are re-exported by :mod:`utils.two_layer`.
+arrays of shape (P, n), one row per pattern. The public names are importable from :mod:`utils`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_matrix, check_seed
+from .._validation import as_matrix, as_vector, check_count, check_seed
 
 __all__ = ["hyperplane_patterns", "arrangement_cells_2d", "relu_max_correlation"]
 
@@ -87,7 +90,7 @@ def hyperplane_patterns(X, method: str = "exact", n_samples: int | None = None, 
     The patterns are those of the *open cells* of the arrangement (directions ``u`` on no hyperplane
     ``x_j^T u = 0`` of a non-zero row); a zero row is active for every ``u``. Patterns realised only on the
     hyperplanes themselves are not listed: their cones in the convex program are faces of the cone of an
-    adjacent cell, so they add nothing (MATH.md section 1). Random Gaussian gates find exactly these cells
+    adjacent cell, so they add nothing (appendix section 1.5). Random Gaussian gates find exactly these cells
     with probability one, so ``"sample"`` with enough gates returns the same array as ``"exact"``.
 
     Parameters
@@ -99,7 +102,7 @@ def hyperplane_patterns(X, method: str = "exact", n_samples: int | None = None, 
         rows are projected onto the 2-D row space and one direction is taken inside each angular sector between
         consecutive critical directions. ``"sample"`` keeps the distinct patterns of ``n_samples`` gates
         ``u ~ N(0, I_d)``.
-    n_samples : int, optional
+    n_samples : int >= 1, optional
         Number of random gates (required for ``"sample"``).
     seed : int, numpy Generator or None
         Seed of the gates (None means the fixed seed 0).
@@ -137,8 +140,7 @@ def hyperplane_patterns(X, method: str = "exact", n_samples: int | None = None, 
         return _canonical(patterns, include_zero)
     if n_samples is None:
         raise ValueError("method='sample' needs n_samples, the number of random gates to draw")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    n_samples = check_count("n_samples", n_samples, 1)
     rng = check_seed(seed)
     found = []
     n, d = X.shape
@@ -155,6 +157,8 @@ def _check_patterns(patterns, n: int) -> np.ndarray:
     if isinstance(patterns, (str, bytes)):
         raise TypeError(f"patterns must be an array of 0/1 values of shape (P, n), got {patterns!r}")
     arr = np.asarray(patterns)
+    if np.iscomplexobj(arr):
+        raise TypeError("patterns must contain only 0/1 or boolean values, got complex entries")
     if arr.ndim == 1 and arr.size == n:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] == 0:
@@ -171,7 +175,7 @@ def _check_patterns(patterns, n: int) -> np.ndarray:
 
 
 def relu_max_correlation(X, z) -> float:
-    """``max_{||u||_2 <= 1} |z^T (X u)_+|``, exactly, for rank(X) <= 2 (MATH.md section 1).
+    """``max_{||u||_2 <= 1} |z^T (X u)_+|``, exactly, for rank(X) <= 2 (appendix section 1.3).
 
     This is the left side of the dual constraint of two-layer ReLU training: ``lambda`` is dual feasible iff
     ``relu_max_correlation(X, lambda) <= 1``, and with weight decay beta the zero network is optimal iff
@@ -189,9 +193,9 @@ def relu_max_correlation(X, z) -> float:
     float
     """
     X = as_matrix("X", X)
-    z = np.asarray(z, dtype=float) if not isinstance(z, (str, bytes)) else z
-    if not isinstance(z, np.ndarray) or z.shape != (X.shape[0],) or not np.all(np.isfinite(z)):
-        raise ValueError(f"z must be a finite vector of length {X.shape[0]} (one entry per row of X)")
+    z = as_vector("z", z)
+    if z.shape != (X.shape[0],):
+        raise ValueError(f"z must be a vector of length {X.shape[0]} (one entry per row of X), got {z.size}")
     Z, zero_rows = _row_space(X)
     r = Z.shape[1]
     if r > 2:

@@ -1,27 +1,30 @@
-"""Column generation for parallel deep ReLU networks: an upper bound and a lower bound per iteration (MATH.md 6.1).
+"""Column generation for parallel deep ReLU networks: an upper bound and a lower bound per iteration.
+
+The method and what it certifies are in the book's appendix *Derivations and conventions*, section 6.1.
 
 A parallel ReLU network of depth L sums branches ``phi(X; theta_j) w_{L,j}^T``, where
 ``phi(X; theta) = (...((X W1)_+ W2)_+ ... w_{L-1})_+`` in R^n is the branch's single last hidden neuron
-(MATH.md 6 [22]). With the power penalty ``1/L sum_j sum_l ||W_{l,j}||_F^L`` its optimal value is (rescaled [23])
+(appendix section 6). With the power penalty ``1/L sum_j sum_l ||W_{l,j}||_F^L`` its optimal value is (rescaled)
 
     P = min sum_j ||w_{L,j}||_2   s.t.   ||W_{l,j}||_F <= 1 (l < L),   sum_j phi(X; theta_j) w_{L,j}^T = Y,
 
-and the dual [24] is ``max tr(Lambda^T Y) s.t. ||Lambda^T phi(X; theta)||_2 <= 1 for all theta``; P = D [Thm 6].
-Column generation works on a finite dictionary of normalised branches ``theta_s`` (features ``phi_s``):
+and the dual is ``max tr(Lambda^T Y) s.t. ||Lambda^T phi(X; theta)||_2 <= 1 for all theta``; P = D (the
+paper's Theorem 6). Column generation works on a finite dictionary of normalised branches ``theta_s``
+(features ``phi_s``):
 
 * restricted master: the group lasso ``min sum_s ||z_s||_2 s.t. sum_s phi_s z_s^T = Y`` (an SOCP, Clarabel); its
   value is an **upper bound** on P (it is the penalty of a network) and its dual ``Lambda_S`` is feasible for the
   constraints of the dictionary's branches;
 * pricing: ``s_max = sup_theta ||Lambda_S^T phi(X; theta)||``; branches with value > 1 violate the dual constraint
-  and are added [Thm 7: the branches of an optimal network are maximisers of this constraint];
+  and are added (the paper's Theorem 7: the branches of an optimal network are maximisers of this constraint);
 * **lower bound** ``tr(Lambda_S^T Y) / max(1, s_max)``: ``Lambda_S / max(1, s_max)`` is dual feasible, so this is
   <= D = P. It is *certified* only when ``s_max`` is computed exactly.
 
 Pricing is exact for L = 3, scalar outputs and rank(X) <= 2: for every non-zero outer pattern ``o`` and sign,
-``max +-lambda^T D_o z`` over ``z in C`` with ``(2 D_o - I) z >= 0`` is an SOCP (C and its gauge from MATH.md 1,
-the machinery of :mod:`utils.relu3`), and ``s_max`` is the largest of these values. Otherwise pricing is projected
-gradient ascent over unit-norm layers from several seeded starts, which may miss the global maximum: its lower
-bound is an **estimate** (it can exceed P).
+``max +-lambda^T D_o z`` over ``z in C`` with ``(2 D_o - I) z >= 0`` is an SOCP (C and its gauge from appendix
+section 1.7, the machinery of :mod:`utils.relu.parallel_three_layer`), and ``s_max`` is the largest of these
+values. Otherwise pricing is projected gradient ascent over unit-norm layers from several seeded starts, which
+may miss the global maximum: its lower bound is an **estimate** (it can exceed P).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
+from .._cvx import certify, solve_problem
+from .._optim import data_scale, single_thread_blas
 from .._validation import (
     SolverError,
     as_matrix,
@@ -39,7 +44,6 @@ from .._validation import (
     check_positive,
     check_same_rows,
     check_seed,
-    require_optimal,
 )
 from ._cg_pricing import _ascent, _ExactPricing, _features, _normalise, _pad3, _random_branch
 from .deep_training import relu_network_forward, relu_network_penalty
@@ -52,7 +56,13 @@ __all__ = ["ColumnGenerationResult", "column_generation_parallel_relu", "group_l
 # restricted master
 # --------------------------------------------------------------------------------------------------
 def group_lasso_master(Phi, Y) -> tuple[float, np.ndarray, np.ndarray]:
-    """The restricted master of MATH.md 6.1: ``min sum_s ||z_s||_2  s.t.  Phi Z = Y`` and its dual.
+    """The restricted master of appendix section 6.1: ``min sum_s ||z_s||_2  s.t.  Phi Z = Y`` and its dual.
+
+    Homogeneity (``a > 0``, ``c`` real): ``Z -> (c / a) Z`` maps solutions to solutions, so
+    ``value(a Phi, c Y) = (|c| / a) value(Phi, Y)`` and the dual scales as ``Lambda -> sign(c) Lambda / a``. The
+    program is solved on ``Phi / a``, ``Y / c`` (``a``, ``c`` the powers of two nearest to the largest entries)
+    and rescaled, so the value is exact to solver accuracy at any scale; the solution is certified (status
+    ``optimal``, constraint residual and objective within 1e-6 of the data's scale).
 
     Parameters
     ----------
@@ -80,6 +90,16 @@ def group_lasso_master(Phi, Y) -> tuple[float, np.ndarray, np.ndarray]:
     Phi = as_matrix("Phi", Phi)
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(Phi, Y, "Phi", "Y")
+    if not np.any(Y):
+        return 0.0, np.zeros((Phi.shape[1], Y.shape[1])), np.zeros(Y.shape)
+    sp, sy = data_scale(Phi), data_scale(Y)
+    value, Z, Lam = _master(Phi / sp, Y / sy)
+    return value * sy / sp, Z * (sy / sp), Lam / sp
+
+
+def _master(Phi: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`group_lasso_master` on data of order one (no validation, no rescaling): the column generation
+    calls it directly, its features being bounded by construction (unit-norm layers on normalised data)."""
     coef, *_ = np.linalg.lstsq(Phi, Y, rcond=None)
     if np.linalg.norm(Phi @ coef - Y) > 1e-9 * max(1.0, np.linalg.norm(Y)):
         raise ValueError("the labels are not in the span of the dictionary's features: the restricted master "
@@ -87,12 +107,10 @@ def group_lasso_master(Phi, Y) -> tuple[float, np.ndarray, np.ndarray]:
     Z = cp.Variable((Phi.shape[1], Y.shape[1]))
     fit = Phi @ Z == Y
     problem = cp.Problem(cp.Minimize(cp.sum(cp.norm(Z, 2, axis=1))), [fit])
-    try:
-        problem.solve(solver="CLARABEL")
-    except cp.error.SolverError as exc:
-        raise SolverError(f"restricted master (group lasso): Clarabel failed ({exc})") from None
-    require_optimal(problem, "restricted master (group lasso)")
-    return float(problem.value), np.asarray(Z.value), -np.asarray(fit.dual_value).reshape(Y.shape)
+    what = "restricted master (group lasso)"
+    solve_problem(problem, what, "CLARABEL")
+    value = certify(problem, what)
+    return value, np.asarray(Z.value), -np.asarray(fit.dual_value).reshape(Y.shape)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,7 +140,7 @@ class ColumnGenerationResult:
     converged : bool
         Whether the last pricing step found no branch with value above ``1 + tol``.
     weights : list
-        Final network (parallel format of :func:`utils.deep_relu_training.relu_network_forward`): one branch
+        Final network (parallel format of :func:`utils.relu.deep_training.relu_network_forward`): one branch
         ``[W1, ..., w_{L-1}, w_L]`` per non-zero row of the last master solution, balanced for the power penalty
         (every layer of branch s has norm ``||z_s||^{1/L}``).
     dual : ndarray, shape (n, k)
@@ -201,7 +219,7 @@ def _final_network(thetas, Phi, Y, Z, L):
     norms = np.linalg.norm(Z, axis=1)
     support = np.flatnonzero(norms > 1e-6 * norms.max())
     try:
-        _, Zs, _ = group_lasso_master(Phi[:, support], Y)
+        _, Zs, _ = _master(Phi[:, support], Y)
         Z = np.zeros_like(Z)
         Z[support] = Zs
         norms = np.linalg.norm(Z, axis=1)
@@ -221,7 +239,7 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
                                     n_pricing_starts: int = 24, pricing_steps: int = 60,
                                     max_new_branches: int = 4, n_initial_branches: int | None = None,
                                     tol: float = 1e-6, seed=None) -> ColumnGenerationResult:
-    """Column generation for a parallel ReLU network of depth L >= 3 with the power penalty (MATH.md 6.1).
+    """Column generation for a parallel ReLU network of depth L >= 3 with the power penalty (appendix section 6.1).
 
     Iterates: solve the restricted master (:func:`group_lasso_master`) for an upper bound and ``Lambda_S``;
     price (exact SOCPs for L = 3, k = 1, rank(X) <= 2; otherwise projected gradient ascent from
@@ -234,7 +252,7 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
     X : array_like, shape (n, d)
     Y : array_like, shape (n, k) or (n,)
     L : int
-        Depth, >= 3 (L = 2 is the two-layer program of :mod:`utils.two_layer`).
+        Depth, >= 3 (L = 2 is the two-layer program of :mod:`utils.relu.two_layer`).
     width : int or list of int, optional
         Hidden widths ``m_1..m_{L-2}`` of the branches used by random starts and gradient pricing (default
         n + 1 each). Exact pricing (L = 3) builds branches of whatever width its solution needs.
@@ -246,6 +264,11 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
     tol : float
         A branch is added when its pricing value exceeds ``1 + tol``.
     seed : int, numpy Generator or None
+
+    Homogeneity: the features are positively homogeneous of degree 1 in X, so ``P(a X, c Y) = (c / a) P(X, Y)``
+    for ``a, c > 0``. The iterations run on ``X / a``, ``Y / c`` (``a``, ``c`` the powers of two nearest to the
+    largest entries); bounds are rescaled by ``c / a``, the multiplier by ``1 / a``, every layer of the network
+    by ``(c / a)^{1/L}``; the pricing values ``s_max`` do not change.
 
     Returns
     -------
@@ -264,7 +287,7 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(X, Y)
     L = check_depth(L, minimum=3)
-    n, d = X.shape
+    n = X.shape[0]
     k = Y.shape[1]
     if pricing not in ("auto", "exact", "gradient"):
         raise ValueError(f"pricing must be 'auto', 'exact' or 'gradient', got {pricing!r}")
@@ -289,13 +312,23 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
     rng = check_seed(seed)
     if not np.any(Y):
         raise ValueError("Y is zero: the zero network interpolates it with value 0; nothing to generate")
+    with single_thread_blas():
+        return _column_generation(X, Y, L, exact, widths, rng, n_initial, max_iterations, n_pricing_starts,
+                                  pricing_steps, max_new_branches, tol)
 
+
+def _column_generation(X_raw, Y_raw, L, exact, widths, rng, n_initial, max_iterations, n_pricing_starts,
+                       pricing_steps, max_new_branches, tol):
+    """The iterations of :func:`column_generation_parallel_relu` on normalised data, and the rescaling."""
+    sx, sy = data_scale(X_raw), data_scale(Y_raw)
+    X, Y = X_raw / sx, Y_raw / sy
+    d = X.shape[1]
     thetas, Phi = _initial_dictionary(X, Y, rng, widths, n_initial)
     oracle = _ExactPricing(X) if exact else None
     uppers, lowers, svals, sizes = [], [], [], []
     converged = False
     for _ in range(max_iterations):
-        value, Z, Lam = group_lasso_master(Phi, Y)
+        value, Z, Lam = _master(Phi, Y)
         if exact:
             vals, cands = oracle(Lam[:, 0])
         else:
@@ -322,16 +355,18 @@ def column_generation_parallel_relu(X, Y, L, *, width=None, pricing: str = "auto
             converged = True
             break
     if not converged:  # the last dictionary has not been through the master yet (no pricing: no lower bound)
-        value, Z, Lam = group_lasso_master(Phi, Y)
+        value, Z, Lam = _master(Phi, Y)
         uppers.append(value)
         lowers.append(np.nan)
         svals.append(np.nan)
         sizes.append(len(thetas))
-    weights = _final_network(thetas, Phi, Y, Z, L)
-    residual = float(np.abs(relu_network_forward(X, weights, "parallel") - Y).max())
+    ratio = sy / sx                     # P(a X, c Y) = (c / a) P(X, Y); every layer scales by ratio^(1/L)
+    layer = ratio ** (1.0 / L)
+    weights = [[W * layer for W in branch] for branch in _final_network(thetas, Phi, Y, Z, L)]
+    residual = float(np.abs(relu_network_forward(X_raw, weights, "parallel") - Y_raw).max())
     penalty = relu_network_penalty(weights, "parallel", "power")
-    return ColumnGenerationResult(upper_bounds=np.array(uppers), lower_bounds=np.array(lowers),
+    return ColumnGenerationResult(upper_bounds=np.array(uppers) * ratio, lower_bounds=np.array(lowers) * ratio,
                                   pricing_values=np.array(svals), n_columns=np.array(sizes),
                                   lower_bound_certified=bool(exact), pricing="exact" if exact else "gradient",
-                                  converged=converged, weights=weights, dual=Lam, L=L, residual=residual,
+                                  converged=converged, weights=weights, dual=Lam / sx, L=L, residual=residual,
                                   penalty=penalty)

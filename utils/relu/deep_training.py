@@ -1,16 +1,17 @@
 """Reference trainers for standard and parallel deep ReLU networks (min-norm interpolation).
 
-Two architectures (MATH.md sections 5 and 6), without biases, ReLU ``(z)_+ = max(z, 0)``:
+Two architectures (the book's appendix *Derivations and conventions*, sections 5 and 6), without biases,
+ReLU ``(z)_+ = max(z, 0)``:
 
 * ``"standard"``: weights ``[W1 (d, m1), W2 (m1, m2), ..., W_L (m_{L-1}, k)]``,
   ``f(X) = (...((X W1)_+ W2)_+ ...)_+ W_L`` (a ReLU after every hidden layer).
 * ``"parallel"``: ``K`` branches, branch ``j`` a list ``[W1 (d, m1), ..., W_{L-2} (m_{L-3}, m_{L-2}),
   w_{L-1} (m_{L-2},), w_L (k,)]`` with output ``phi(X; theta_j) w_L^T``, where
   ``phi(X; theta) = (...((X W1)_+ W2)_+ ... w_{L-1})_+`` in R^n is the branch's single last hidden neuron
-  (MATH.md 6 [22]). For L = 3: ``phi = ((X W1)_+ w2)_+``; for L = 2: ``phi = (X w1)_+``.
+  (appendix section 6). For L = 3: ``phi = ((X W1)_+ w2)_+``; for L = 2: ``phi = (X w1)_+``.
 
 The trainer solves ``min penalty(weights) s.t. f(X) = Y`` by the augmented Lagrangian method of
-:mod:`utils._optim` (L-BFGS inner solves; the loop is in :mod:`utils._relu_backprop`) with analytic
+:mod:`utils._optim` (L-BFGS inner solves; forward and backward passes in :mod:`utils.relu._backprop`) with analytic
 gradients (backpropagation written out in numpy; at the ReLU kink the subgradient ``1[z > 0]`` is used),
 from several seeded random starts.
 Penalties: ``"weight_decay"`` ``1/2 sum_l ||W_l||_F^2`` (summed over branches too), or ``"power"``
@@ -24,17 +25,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._optim import augmented_lagrangian
-from .._validation import SolverError, as_matrix, check_depth, check_positive, check_same_rows, check_seed
-from ._backprop import (
-    _backward,
-    _forward,
-    _from_params,
-    _penalty,
-    _random_params,
-    _shapes,
-    _to_params,
+from .._optim import augmented_lagrangian, data_scale, max_abs_scale, single_thread_blas
+from .._validation import (
+    SolverError,
+    as_matrix,
+    check_count,
+    check_depth,
+    check_positive,
+    check_same_rows,
+    check_seed,
 )
+from ._backprop import _backward, _forward, _from_params, _penalty, _random_params, _shapes, _to_params
 
 __all__ = [
     "ReluFit",
@@ -67,7 +68,7 @@ def _check_penalty(penalty: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 def relu_network_forward(X, weights, architecture: str = "standard") -> np.ndarray:
-    """Output of a standard or parallel ReLU network on the data (MATH.md 5 [17], 6 [22]).
+    """Output of a standard or parallel ReLU network on the data (appendix sections 5 and 6).
 
     Parameters
     ----------
@@ -94,7 +95,7 @@ def relu_network_penalty_and_grad(weights, architecture: str = "standard", penal
     """Penalty of a network and its gradient with respect to every weight.
 
     ``"weight_decay"``: ``1/2 sum_l ||W_l||_F^2`` (over all branches); ``"power"``:
-    ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22]; the standard network counts as one branch).
+    ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (appendix section 6; the standard network counts as one branch).
     Gradients: ``W`` and ``||W||_F^{L-2} W``.
 
     Returns
@@ -109,7 +110,7 @@ def relu_network_penalty_and_grad(weights, architecture: str = "standard", penal
 
 
 def relu_network_penalty(weights, architecture: str = "standard", penalty: str = "weight_decay") -> float:
-    """Penalty of a network: ``1/2 sum ||W||_F^2`` or ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (MATH.md 6 [22]).
+    """Penalty of a network: ``1/2 sum ||W||_F^2`` or ``1/L sum_j sum_l ||W_{l,j}||_F^L`` (appendix section 6).
 
     Parameters
     ----------
@@ -175,10 +176,7 @@ def _widths(width, L: int, architecture: str, default: int) -> list[int]:
     if len(width) != n_hidden:
         raise ValueError(f"width must be an int or a list of {n_hidden} hidden widths for a {architecture} "
                          f"network of depth {L}, got {len(width)}")
-    for w in width:
-        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
-            raise ValueError(f"every width must be a positive integer, got {w!r}")
-    return [int(w) for w in width]
+    return [check_count("width", w, 1) for w in width]
 
 
 def random_relu_network(X, Y, L: int, *, architecture: str = "standard", width=None, n_branches=None, seed=0):
@@ -218,9 +216,7 @@ def _check_training_input(X, Y, L, architecture, width, n_branches):
     default = 2 * (n * k + 1) if architecture == "standard" else n + 1
     widths = _widths(width, L, architecture, default=default)
     if architecture == "parallel":
-        K = n * k + 1 if n_branches is None else n_branches
-        if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
-            raise ValueError(f"n_branches must be a positive integer, got {n_branches!r}")
+        K = check_count("n_branches", n * k + 1 if n_branches is None else n_branches, 1)
     else:
         if n_branches is not None:
             raise ValueError("n_branches applies to architecture='parallel' only")
@@ -230,9 +226,9 @@ def _check_training_input(X, Y, L, architecture, width, n_branches):
 
 def _check_interpolable(X: np.ndarray, Y: np.ndarray) -> None:
     """Necessary condition: networks without biases are positively homogeneous in the input, so a zero row
-    of X needs a zero label, and rows with x_i = s x_j (s > 0) need y_i = s y_j."""
+    of X needs a zero label, and rows with x_i = s x_j (s > 0) need y_i = s y_j (tests relative to max |Y|)."""
     nx = np.linalg.norm(X, axis=1)
-    scale = max(1.0, float(np.abs(Y).max()))
+    scale = float(np.abs(Y).max())
     for i in range(X.shape[0]):
         if nx[i] == 0:
             if np.abs(Y[i]).max() > 1e-12 * scale:
@@ -287,12 +283,19 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
                        feasibility_tol: float = 1e-6, max_outer: int = 60, max_inner: int = 3000) -> ReluFit:
     """Min-norm interpolation with a standard or parallel ReLU network, from several random starts.
 
-    Solves ``min penalty(weights) s.t. f(X) = Y`` (MATH.md 5 [17] for L = 3 standard with weight decay,
-    6 [22] for parallel with the power penalty) by the augmented Lagrangian method with L-BFGS inner solves
-    (the loop of :func:`utils._optim.augmented_lagrangian`, initial penalty 1e3 on data scaled to
+    Solves ``min penalty(weights) s.t. f(X) = Y`` (appendix section 5 for L = 3 standard with weight
+    decay, section 6 for parallel with the power penalty) by the augmented Lagrangian method with L-BFGS inner
+    solves (the loop of :func:`utils._optim.augmented_lagrangian`, initial penalty 1e3 on data scaled to
     max |entry| = 1, with a retry from a slightly perturbed point when a line search fails at a ReLU kink)
     and analytic gradients. Random starts are Gaussian with no dead sample. Non-convex: the result is an
     upper bound on the optimal value (the best of ``n_starts`` local solutions).
+
+    Homogeneity: the network is positively homogeneous of degree 1 in X and in each layer, so scaling every
+    layer by ``(c / a)^{1/L}`` maps solutions for ``(X, Y)`` to solutions for ``(a X, c Y)`` (``a, c > 0``):
+    ``P(a X, c Y) = (c / a)^{2/L} P(X, Y)`` for weight decay and ``(c / a) P(X, Y)`` for the power penalty.
+    Training runs on ``X / max |X|``, ``Y / max |Y|`` (the same normalised problem at every scale, up to
+    rounding) and the weights are rescaled by this rule; the tolerances are relative to the labels' scale ``c``,
+    the power of two nearest to ``max |Y_ij|`` (absolute for labels of order one).
 
     Parameters
     ----------
@@ -305,16 +308,16 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
         Hidden widths: L - 1 of them (standard; default 2 (n k + 1) each: narrower networks lose samples to
         dead ReLUs more often) or L - 2 (parallel, per branch; default n + 1 each).
     n_branches : int, optional
-        Number of branches K (parallel only; default n k + 1, the Caratheodory bound of MATH.md 6).
+        Number of branches K (parallel only; default n k + 1, the Caratheodory bound of appendix section 6).
     penalty : {"weight_decay", "power"}
-    n_starts : int
+    n_starts : int >= 1
         Random starts (seeded, reproducible).
     seed : int, numpy Generator or None
-    tol : float
-        Target for ``max |f(X) - Y|`` in the augmented Lagrangian (absolute, on the given data).
-    feasibility_tol : float
-        A start counts as interpolating when ``max |f(X) - Y| <= feasibility_tol`` (absolute).
-    max_outer, max_inner : int
+    tol : float > 0
+        Target for ``max |f(X) - Y| / c`` in the augmented Lagrangian.
+    feasibility_tol : float > 0
+        A start counts as interpolating when ``max |f(X) - Y| <= feasibility_tol * c``.
+    max_outer, max_inner : int >= 1
         Augmented-Lagrangian outer iterations and L-BFGS iterations per inner solve.
 
     Returns
@@ -327,25 +330,26 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
         Bad input, or labels that no ReLU network without biases can interpolate (zero rows of X with
         non-zero labels; rows of X pointing in the same direction with labels not scaled alike).
     SolverError
-        When no start interpolates.
+        When no start interpolates within ``max_outer`` outer iterations.
     """
     architecture, penalty = _check_architecture(architecture), _check_penalty(penalty)
     X, Y, L, widths, K = _check_training_input(X, Y, L, architecture, width, n_branches)
-    if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
-        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}")
+    n_starts = check_count("n_starts", n_starts, 1)
+    max_outer = check_count("max_outer", max_outer, 1)
+    max_inner = check_count("max_inner", max_inner, 1)
     tol = check_positive("tol", tol)
     feasibility_tol = check_positive("feasibility_tol", feasibility_tol)
-    _check_interpolable(X, Y)
     rng = check_seed(seed)
-
-    # Work on data scaled to max |entry| = 1 (so that the initial penalty parameter means the same thing on
-    # every instance), then map back: f(sx Xs; c W') = sx c^L f(Xs; W') by positive homogeneity.
-    sx, sy = float(np.abs(X).max()), float(np.abs(Y).max())
     shapes = _shapes(X.shape[1], Y.shape[1], L, architecture, widths, K)
-    if sy == 0:
+    if not np.any(Y):
         zero = [np.zeros(s) for s in shapes]
         return ReluFit(0.0, np.zeros(n_starts), _from_params(zero, architecture), 0.0, True,
                        np.zeros(n_starts), architecture, penalty, L)
+    _check_interpolable(X, Y)
+
+    # max |entry| = 1, so the initial penalty 1e3 means the same on every instance; f(sx Xs; c W') = sx c^L f(Xs; W')
+    sx, sy = max_abs_scale(X), max_abs_scale(Y)
+    unit = data_scale(Y)                   # the labels' scale of the tolerances (a power of two)
     Xs, Ys, back = X / sx, Y / sy, (sy / sx) ** (1.0 / L)
     splits = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
 
@@ -365,21 +369,25 @@ def train_relu_network(X, Y, L, *, architecture: str = "standard", width=None, n
         return out - Ys, lambda V: flat(_backward(V, params, cache, architecture))
 
     values, residuals, nets, converged = [], [], [], []
-    for _ in range(int(n_starts)):
-        x0 = flat(_random_params(rng, Xs, Ys, L, architecture, widths, K))
-        out = augmented_lagrangian(objective, constraint, x0, tol=tol / sy, rho0=1e3, max_outer=max_outer,
-                                   max_inner=max_inner, jitter=1e-3, rng=rng)
-        params = [a * back for a in unflat(out.x)]
-        values.append(_penalty(params, architecture, penalty, L)[0])
-        residuals.append(float(np.abs(_forward(X, params, architecture)[0] - Y).max()))
-        nets.append(params)
-        converged.append(out.converged)
+    with single_thread_blas():
+        for _ in range(n_starts):
+            x0 = flat(_random_params(rng, Xs, Ys, L, architecture, widths, K))
+            out = augmented_lagrangian(objective, constraint, x0, tol=tol * unit / sy, rho0=1e3,
+                                       max_outer=max_outer, max_inner=max_inner, jitter=1e-3, rng=rng)
+            params = [a * back for a in unflat(out.x)]
+            values.append(_penalty(params, architecture, penalty, L)[0])
+            residuals.append(float(np.abs(_forward(X, params, architecture)[0] - Y).max()))
+            nets.append(params)
+            converged.append(out.converged)
     residuals = np.array(residuals)
-    objectives = np.where(residuals <= feasibility_tol, values, np.nan)
-    if not np.any(residuals <= feasibility_tol):
-        raise SolverError(f"train_relu_network: none of the {n_starts} starts interpolates the data "
-                          f"(smallest max |f(X) - Y| = {residuals.min():.3g} > {feasibility_tol:g}); try more "
-                          "starts, a larger width or more branches")
+    feasible = residuals <= feasibility_tol * unit
+    objectives = np.where(feasible, values, np.nan)
+    if not np.any(feasible):
+        raise SolverError(f"train_relu_network: none of the {n_starts} starts interpolates the data within "
+                          f"max_outer={max_outer} outer iterations of at most max_inner={max_inner} L-BFGS steps "
+                          f"(smallest max |f(X) - Y| = {residuals.min():.3g} > feasibility_tol * {unit:g} = "
+                          f"{feasibility_tol * unit:.3g}); try more starts or outer iterations, a larger width or "
+                          "more branches")
     best = int(np.nanargmin(objectives))
     return ReluFit(objective=float(objectives[best]), objectives=objectives,
                    weights=_from_params(nets[best], architecture), residual=float(residuals[best]),

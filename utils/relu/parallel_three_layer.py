@@ -1,15 +1,17 @@
-"""The exact value of a parallel three-layer ReLU network, by one second-order cone program (MATH.md 5.1).
+"""The exact value of a parallel three-layer ReLU network, by one second-order cone program.
+
+The derivation is in the book's appendix *Derivations and conventions*, section 5.1.
 
 A parallel three-layer ReLU network with scalar output has branches ``j = 1..K``, each
 ``x -> ((x^T W1_j)_+ w2_j)_+ w3_j`` with ``W1_j`` (d, m), ``w2_j`` (m,), ``w3_j`` (1,), and is trained by
 
     V = min 1/3 sum_j (||W1_j||_F^3 + ||w2_j||_2^3 + |w3_j|^3)   s.t.   sum_j ((X W1_j)_+ w2_j)_+ w3_j = y
 
-(MATH.md 6 [22] with L = 3). Balancing the three layers of a branch (AM-GM) turns its penalty into the product
+(appendix section 6 with L = 3). Balancing the three layers of a branch (AM-GM) turns its penalty into the product
 ``||W1_j|| ||w2_j|| |w3_j|``, so ``V`` is the gauge of ``y`` for the absolutely convex hull of
-``A(1) = {(z)_+ : z in C}``, with ``C = {(X W1)_+ w2 : ||W1||_F <= 1, ||w2|| <= 1}`` the set of MATH.md 1.
-This is the dual value ``D(1)`` of the *standard* three-layer network at scale ``t = 1`` (MATH.md 5); the
-standard network's dual optimised over ``t`` is ``D = (3/2) D(1)^{2/3}``.
+``A(1) = {(z)_+ : z in C}``, with ``C = {(X W1)_+ w2 : ||W1||_F <= 1, ||w2|| <= 1}`` the set of appendix
+section 1.7. This is the dual value ``D(1)`` of the *standard* three-layer network at scale ``t = 1`` (appendix
+section 5); the standard network's dual optimised over ``t`` is ``D = (3/2) D(1)^{2/3}``.
 
 Grouping the branches by the sign pattern ``D_o = diag(1[z >= 0])`` of their hidden vector ``z`` gives one SOCP:
 
@@ -17,7 +19,8 @@ Grouping the branches by the sign pattern ``D_o = diag(1[z >= 0])`` of their hid
         s.t. sum_o D_o (p_o - q_o) = y,   (2 D_o - I) p_o >= 0,   (2 D_o - I) q_o >= 0,
 
 over all ``2^n - 1`` non-zero outer patterns ``o``, each gauge ``gamma_C`` written out as the two-layer program of
-MATH.md 1 (:func:`utils.two_layer.relu_gauge_constraints`) over exactly enumerated inner patterns (rank(X) <= 2).
+appendix section 1.5 (:func:`utils.relu.two_layer.relu_gauge_constraints`) over exactly enumerated inner
+patterns (rank(X) <= 2).
 
 From a block ``p_o = sum_i D_i X (v_i - w_i)`` with ``g = sum_i ||v_i|| + ||w_i||`` one branch is rebuilt:
 first-layer columns ``sqrt(a_i) u_i`` with ``u_i = v_i / ||v_i||`` (or ``w_i / ||w_i||``) and ``a_i = ||v_i|| / g``,
@@ -42,7 +45,9 @@ import cvxpy as cp
 import numpy as np
 from scipy.optimize import linprog
 
-from .._validation import SolverError, as_matrix, as_vector, check_same_rows
+from .._cvx import certify, solve_problem
+from .._optim import data_scale
+from .._validation import SolverError, as_matrix, as_vector, check_constraint_residual, check_same_rows
 from .arrangements import hyperplane_patterns
 from .deep_training import relu_network_forward, relu_network_penalty
 from .two_layer import relu_gauge_constraints
@@ -59,7 +64,7 @@ _TIGHT = {"CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1
 
 @dataclass
 class ParallelRelu3Result:
-    """Solution of the SOCP of MATH.md 5.1 (:func:`parallel_relu3_value`).
+    """Solution of the SOCP of appendix section 5.1 (:func:`parallel_relu3_value`).
 
     Attributes
     ----------
@@ -71,7 +76,7 @@ class ParallelRelu3Result:
     weights : list
         The rebuilt network: one branch ``[W1 (d, m), w2 (m,), w3 (1,)]`` per block kept by the final linear
         program (at most n), balanced for the power penalty, all branches padded to the same width m (format of
-        :func:`utils.deep_relu_training.relu_network_forward`, ``architecture="parallel"``).
+        :func:`utils.relu.deep_training.relu_network_forward`, ``architecture="parallel"``).
     branch_values : ndarray, shape (K,)
         Each branch's share of the value (its power penalty; they sum to ``value`` up to solver accuracy).
     outer_patterns : ndarray of bool, shape (K, n)
@@ -101,7 +106,7 @@ class ParallelRelu3Result:
 
     @property
     def standard_dual_value(self) -> float:
-        """``D = (3/2) D(1)^{2/3}``: the dual of the standard three-layer network [17], optimised over t."""
+        """``D = (3/2) D(1)^{2/3}``: the dual of the standard three-layer network, optimised over t."""
         return 1.5 * self.value ** (2.0 / 3.0)
 
     @property
@@ -128,7 +133,7 @@ def _branch_from_blocks(V: np.ndarray, W: np.ndarray, rel_tol: float = 1e-9):
 
     ``V``, ``W`` (d, P) hold the blocks ``v_i``, ``w_i`` of ``z = sum_i D_i X (v_i - w_i)`` (cone constraints
     assumed). Returns ``(W1 (d, m), w2 (m,), g)`` with ``g = sum ||v_i|| + ||w_i||`` over blocks above
-    ``rel_tol * max`` norm, ``||W1||_F = ||w2|| = 1`` (MATH.md 1, neurons from a solution).
+    ``rel_tol * max`` norm, ``||W1||_F = ||w2|| = 1`` (appendix section 1.5, neurons from a solution).
     """
     blocks = np.concatenate([V.T, W.T])
     signs = np.concatenate([np.ones(V.shape[1]), -np.ones(W.shape[1])])
@@ -168,13 +173,20 @@ def _sparse_coefficients(X: np.ndarray, y: np.ndarray, atoms, signs: np.ndarray)
 
     A linear program over the branches found by the SOCP (``phi_j = ((X W1_j)_+ w2_j)_+`` computed by a forward
     pass, so the rebuilt network interpolates exactly what it outputs). Its vertex solution keeps at most n
-    branches, and its value is at most the SOCP's (whose block gauges are a feasible point).
+    branches, and its value is at most the SOCP's (whose block gauges are a feasible point). Run on normalised
+    data; a solution whose residual exceeds ``1e-6 ||y||`` is rejected like an uncertified SOCP.
     """
+    if not atoms:
+        raise SolverError("parallel three-layer ReLU SOCP: the solution has no block above the rounding level, "
+                          "so no network can be rebuilt from it")
     Phi = np.stack([np.maximum(np.maximum(X @ W1, 0.0) @ w2, 0.0) for W1, w2 in atoms], axis=1) * signs
     out = linprog(np.ones(Phi.shape[1]), A_eq=Phi, b_eq=y, bounds=(0, None), method="highs")
     if out.status != 0:
         raise SolverError(f"parallel three-layer ReLU SOCP: rebuilding the network failed ({out.message})")
-    return np.where(out.x > 0, out.x, 0.0)
+    coef = np.where(out.x > 0, out.x, 0.0)
+    check_constraint_residual("parallel three-layer ReLU network rebuild (linear program)",
+                              float(np.linalg.norm(Phi @ coef - y)), float(np.linalg.norm(y)))
+    return coef
 
 
 def _validate(X, y):
@@ -196,14 +208,20 @@ def _validate(X, y):
 def parallel_relu3_value(X, y, *, solver: str = "CLARABEL") -> ParallelRelu3Result:
     """Exact optimal value of the parallel three-layer ReLU network with the ``1/3 ||.||^3`` penalty.
 
-    Solves the single SOCP of MATH.md 5.1 (see the module docstring): all ``2^n - 1`` non-zero outer patterns,
-    inner patterns enumerated exactly. The returned ``value`` is
+    Solves the single SOCP of appendix section 5.1 (see the module docstring): all ``2^n - 1`` non-zero outer
+    patterns, inner patterns enumerated exactly. The returned ``value`` is
 
         V = min 1/3 sum_j (||W1_j||_F^3 + ||w2_j||^3 + |w3_j|^3)  s.t.  sum_j ((X W1_j)_+ w2_j)_+ w3_j = y,
 
-    which is also the dual value ``D(1)`` of the standard three-layer network [17] at scale t = 1; that network's
+    which is also the dual value ``D(1)`` of the standard three-layer network at scale t = 1; that network's
     dual optimised over t is ``(3/2) V^{2/3}`` (``result.standard_dual_value``). No width or branch count enters:
     the rebuilt network has at most n branches, each as wide as its solution block needs.
+
+    Homogeneity: a branch's output is positively homogeneous of degree 1 in X, and ``p -> -p`` swaps the ``p``
+    and ``q`` blocks, so ``V(a X, c y) = (|c| / a) V(X, y)`` for ``a > 0``. The SOCP is solved on ``X / a``,
+    ``y / c`` (``a``, ``c`` the powers of two nearest to ``max |X_ij|``, ``max |y_i|``) and rescaled: the value
+    times ``c / a``, every layer of the rebuilt network times ``(c / a)^{1/3}``. The solution is certified
+    (status ``optimal``, constraint residual and objective within 1e-6 of the data's scale).
 
     Parameters
     ----------
@@ -232,46 +250,46 @@ def parallel_relu3_value(X, y, *, solver: str = "CLARABEL") -> ParallelRelu3Resu
     if not np.any(y):
         return ParallelRelu3Result(0.0, "optimal", [], np.zeros(0), np.zeros((0, n), bool), np.zeros(0),
                                    hyperplane_patterns(X, "exact"), 0, time.perf_counter() - start)
-    inner = hyperplane_patterns(X, "exact")
+    sx, sy = data_scale(X), data_scale(y)
+    Xn, yn = X / sx, y / sy
+    inner = hyperplane_patterns(Xn, "exact")
     outer = _outer_patterns(n)
     objective, constraints, blocks, fit = 0, [], [], 0
     for o in outer:
         for sign in (1.0, -1.0):
             z = cp.Variable(n)
-            expr, cons, (V, W) = relu_gauge_constraints(X, inner, z)
+            expr, cons, (V, W) = relu_gauge_constraints(Xn, inner, z)
             objective = objective + expr
             constraints += cons + [cp.multiply(2.0 * o - 1.0, z) >= 0]
             fit = fit + sign * cp.multiply(o, z)
             blocks.append((o, sign, V, W))
-    problem = cp.Problem(cp.Minimize(objective), constraints + [fit == y])
-    try:
-        problem.solve(solver=solver, **_TIGHT.get(solver, {}))
-        if problem.status == "optimal_inaccurate":  # the tight tolerances were out of reach: default ones
-            problem.solve(solver=solver)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"parallel three-layer ReLU SOCP: solver {solver} failed ({exc})") from None
+    problem = cp.Problem(cp.Minimize(objective), constraints + [fit == yn])
+    what = "parallel three-layer ReLU SOCP"
+    solve_problem(problem, what, solver, **_TIGHT.get(solver, {}))
+    if problem.status == "optimal_inaccurate":  # the tight tolerances were out of reach: default ones
+        solve_problem(problem, what, solver)
     if problem.status in ("infeasible", "infeasible_inaccurate"):
-        raise ValueError("no parallel three-layer ReLU network (without biases) interpolates these labels: "
-                         "the SOCP of MATH.md 5.1 is infeasible")
-    if problem.status != "optimal":
-        raise SolverError(f"parallel three-layer ReLU SOCP: the solver returned status '{problem.status}', "
-                          "not 'optimal'")
-    value = float(problem.value)
+        raise ValueError("no parallel three-layer ReLU network (without biases) interpolates these labels: the "
+                         "SOCP of the book's appendix, section 5.1, is infeasible on the normalised data (a zero "
+                         "row of X needs a zero label, and rows pointing the same way need labels in the same "
+                         "ratio)")
+    value_n = certify(problem, what)
     atoms, pats, signs = [], [], []
     for o, sign, V, W in blocks:
         W1, w2, g = _branch_from_blocks(np.asarray(V.value), np.asarray(W.value))
-        if g > 1e-12 * value:
+        if g > 1e-12 * value_n:
             atoms.append((W1, w2))
             pats.append(o.astype(bool))
             signs.append(sign)
-    coef = _sparse_coefficients(X, y, atoms, np.array(signs))
+    coef = _sparse_coefficients(Xn, yn, atoms, np.array(signs))
     keep = np.flatnonzero(coef > 0)
+    ratio = sy / sx
     branches = []
     for j in keep:
-        s = coef[j] ** (1.0 / 3.0)
+        s = (coef[j] * ratio) ** (1.0 / 3.0)
         branches.append([s * atoms[j][0], s * atoms[j][1], np.array([signs[j] * s])])
-    values, pats, signs = coef[keep], np.array(pats)[keep], np.array(signs)[keep]
-    return ParallelRelu3Result(value=value, status=problem.status, weights=_pad_branches(branches),
+    values, pats, signs = coef[keep] * ratio, np.array(pats)[keep], np.array(signs)[keep]
+    return ParallelRelu3Result(value=value_n * ratio, status=problem.status, weights=_pad_branches(branches),
                                branch_values=values, outer_patterns=pats, output_signs=signs,
                                inner_patterns=inner, n_blocks=len(blocks), seconds=time.perf_counter() - start,
                                solver_seconds=float(problem.solver_stats.solve_time or 0.0))

@@ -1,16 +1,17 @@
 """Three-layer ReLU networks on rank-one data ``X = c a^T``: closed-form primal and dual values.
 
-MATH.md 5.2 (the paper's Theorem 5, corrected). With ``c_+ = max(c, 0)``, ``c_- = max(-c, 0)``, every
-hidden feature of a three-layer network without biases is ``((X W1)_+ w2)_+ = alpha c_+ + beta c_-`` with
-``alpha, beta >= 0``, so the interpolable scalar labels are ``y = y1 c_+ + y2 c_-``. With ``T = t ||a||``:
+The book's appendix *Derivations and conventions*, section 5.2 (the paper's Theorem 5, corrected). With
+``c_+ = max(c, 0)``, ``c_- = max(-c, 0)``, every hidden feature of a three-layer network without biases is
+``((X W1)_+ w2)_+ = alpha c_+ + beta c_-`` with ``alpha, beta >= 0``, so the interpolable scalar labels are
+``y = y1 c_+ + y2 c_-``. With ``T = t ||a||``:
 
 * dual of the scale form ``D(t) = (|y1| + |y2|) / T`` always;
 * primal ``P(t) = (|y1| + |y2|) / T`` when ``y1 y2 >= 0`` (strong duality), but
   ``P(t) = (|y1|^{2/3} + |y2|^{2/3})^{3/2} / T > D(t)`` when ``y1 y2 < 0`` (a duality gap): the shared first
   layer must split its norm between the neuron serving ``c_+`` and the one serving ``c_-``.
 
-The full problem [17] ``min 1/2 sum_l ||W_l||_F^2`` is the scale form optimised over ``t``:
-``P = (3/2) P(1)^{2/3}`` and ``D = (3/2) D(1)^{2/3}``.
+The full problem ``min 1/2 sum_l ||W_l||_F^2`` (appendix section 5) is the scale form optimised over
+``t``: ``P = (3/2) P(1)^{2/3}`` and ``D = (3/2) D(1)^{2/3}``.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def rank_one_data(c, a) -> np.ndarray:
 
 def rank_one_labels(c, y1, y2) -> np.ndarray:
     """Labels ``y = y1 c_+ + y2 c_-`` (``c_+- = max(+-c, 0)``), the only ones a ReLU network can fit on
-    ``X = c a^T`` (MATH.md 5.2).
+    ``X = c a^T`` (appendix section 5.2).
 
     Parameters
     ----------
@@ -97,7 +98,7 @@ def rank_one_labels(c, y1, y2) -> np.ndarray:
 
 
 def rank_one_relu3_values(c, a, y1, y2, *, t=None) -> tuple[float, float]:
-    """Closed-form primal and dual values of the three-layer ReLU network on rank-one data (MATH.md 5.2).
+    """Closed-form primal and dual values of the three-layer ReLU network on rank-one data (appendix section 5.2).
 
     Parameters
     ----------
@@ -116,9 +117,13 @@ def rank_one_relu3_values(c, a, y1, y2, *, t=None) -> tuple[float, float]:
     Returns
     -------
     (primal, dual) : tuple of float
-        Without ``t``: the values of the full problem [17] ``min 1/2 sum ||W_l||_F^2``,
+        Without ``t``: the values of the full problem ``min 1/2 sum ||W_l||_F^2``,
         ``P = (3/2) P(1)^{2/3}`` and ``D = (3/2) D(1)^{2/3}``. Always ``primal >= dual``, with equality iff
         ``y1 y2 >= 0`` (the paper's Theorem 5 claims equality for all rank-one data).
+
+    Homogeneity (exact, closed forms): scaling the data by ``s > 0`` (``a -> s a``) and the labels by a real
+    ``k`` (``y1, y2 -> k y1, k y2``) multiplies ``P(t)``, ``D(t)`` by ``|k| / s`` and ``P``, ``D`` by
+    ``(|k| / s)^{2/3}``.
     """
     c, a = _check_c(c), _check_a(a)
     y1, y2 = _effective_labels(c, y1, y2)
@@ -142,7 +147,7 @@ def rank_one_relu3_network(c, a, y1, y2, *, architecture: str = "standard") -> l
 
     ``"parallel"`` (a list of two branches ``[W1 (d, 1), w2 (1,), w3 (1,)]``, each balanced): its power
     penalty ``1/3 sum_j sum_l ||W_{l,j}||^3`` equals the dual value ``D(1) = (|y1| + |y2|) / ||a||`` of the
-    scale form: each branch has its own first layer, so no norm is shared (MATH.md 5 [21], 6).
+    scale form: each branch has its own first layer, so no norm is shared (the bi-dual of appendix section 5).
 
     Returns
     -------
@@ -183,7 +188,7 @@ def rank_one_relu3_network(c, a, y1, y2, *, architecture: str = "standard") -> l
 
 
 def rank_one_dual_multiplier(c, a, y1, y2) -> np.ndarray:
-    """An optimal multiplier ``lambda`` of the scale-form dual [20] at t = 1 on rank-one data.
+    """An optimal multiplier ``lambda`` of the scale-form dual (appendix section 5) at t = 1 on rank-one data.
 
     The set of features is ``A(1) = {alpha c_+ + beta c_- : alpha, beta >= 0, alpha + beta <= ||a||}``, so the
     dual constraint ``|lambda^T v| <= 1`` on ``A(1)`` reads ``|lambda^T c_+| <= 1/||a||`` and

@@ -1,4 +1,6 @@
-"""Two-layer ReLU networks as convex programs (MATH.md section 1; Pilanci & Ergen 2020).
+"""Two-layer ReLU networks as convex programs (Pilanci & Ergen 2020).
+
+The derivations are in the book's appendix *Derivations and conventions*, section 1 (1.5 for the program below).
 
 For data ``X`` (n, d) and scalar labels ``y`` (n,), min-norm training of a two-layer ReLU network,
 ``min 1/2 (||W1||_F^2 + ||w2||^2) s.t. (X W1)_+ w2 = y``, equals the second-order cone program
@@ -15,18 +17,17 @@ Patterns are stored as boolean arrays of shape (P, n): row i is the diagonal of 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import cvxpy as cp
 import numpy as np
 
+from .._cvx import certify, solve_problem
+from .._optim import data_scale
 from .._validation import SolverError, as_matrix, as_vector, check_positive, check_same_rows
-from .arrangements import (
-    _check_patterns,
-    _row_space,
-    hyperplane_patterns,
-)
+from ._neurons import neurons_from_blocks
+from ._reduced import _full_cone_violation, reduced_relu_parts
+from .arrangements import _check_patterns, _row_space, hyperplane_patterns
 
 __all__ = [
     "relu_gauge_constraints",
@@ -66,12 +67,14 @@ def _relu_parts(X: np.ndarray, patterns: np.ndarray):
 
 
 def relu_gauge_constraints(X, patterns, target_expr):
-    """The gauge ``gamma_C(target)`` of MATH.md section 1 as cvxpy pieces, to embed in a larger program.
+    """The gauge ``gamma_C(target)`` of appendix section 1.7 as cvxpy pieces, to embed in a larger program.
 
     ``gamma_C(z) = min sum_i ||v_i|| + ||w_i||  s.t.  sum_i D_i X (v_i - w_i) = z,  (2 D_i - I) X v_i >= 0,
     (2 D_i - I) X w_i >= 0``, where C is the absolutely convex hull of ``{(X u)_+ : ||u|| <= 1}``. Minimising
     ``objective_expr`` subject to ``constraints`` (plus your own) gives the gauge of ``target_expr``; several
-    gauges (each with its own call, hence its own variables) can be summed in one SOCP.
+    gauges (each with its own call, hence its own variables) can be summed in one SOCP. No normalisation happens
+    here: give data of order one (``gamma`` for ``X / a`` is ``a gamma``), as the package's own programs do, so
+    that the solver's absolute tolerances mean the same at every scale.
 
     Parameters
     ----------
@@ -104,7 +107,7 @@ def relu_gauge_constraints(X, patterns, target_expr):
 
 @dataclass
 class TwoLayerConvexResult:
-    """Solution of the convex program of a two-layer ReLU network (MATH.md section 1).
+    """Solution of the convex program of a two-layer ReLU network (appendix section 1.5).
 
     Attributes
     ----------
@@ -122,8 +125,8 @@ class TwoLayerConvexResult:
         ``sum_i D_i X (v_i - w_i)``, the network's output on the data.
     dual : ndarray, shape (n,)
         A dual solution ``lambda``. Min-norm: the multiplier of the interpolation constraint, with
-        ``lambda^T y = value`` and ``max_{||u|| <= 1} |lambda^T (X u)_+| <= 1`` (dual feasibility, MATH.md
-        section 1). Weight decay: the residual ``y - fitted``, with ``max |lambda^T (X u)_+| <= beta``.
+        ``lambda^T y = value`` and ``max_{||u|| <= 1} |lambda^T (X u)_+| <= 1`` (dual feasibility, appendix
+        section 1.3). Weight decay: the residual ``y - fitted``, with ``max |lambda^T (X u)_+| <= beta``.
     """
 
     value: float
@@ -135,9 +138,10 @@ class TwoLayerConvexResult:
     fitted: np.ndarray = field(default=None, repr=False)
     dual: np.ndarray = field(default=None, repr=False)
     _X: np.ndarray = field(default=None, repr=False)
+    _scales: tuple = field(default=(1.0, 1.0), repr=False)
 
     def network(self, tol: float = 1e-6, prune: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Rebuild the two-layer ReLU network ``x -> (x^T W1)_+ w2`` from the blocks (MATH.md section 1).
+        """Rebuild the two-layer ReLU network ``x -> (x^T W1)_+ w2`` from the blocks (appendix section 1.5).
 
         Each block with norm above ``tol * (largest block norm)`` gives one neuron: ``v_i / sqrt(||v_i||)`` with
         output weight ``+sqrt(||v_i||)``, and ``w_i / sqrt(||w_i||)`` with ``-sqrt(||w_i||)``; its weight-decay
@@ -150,6 +154,9 @@ class TwoLayerConvexResult:
         the columns ``(sign_j (X u_j)_+, 1)`` of the unit-norm neurons are linearly dependent, move along a null
         vector until a magnitude hits zero. At most n + 1 neurons remain.
 
+        The construction runs on the normalised data of the solve and is rescaled: neurons of ``(X / a, y / c)``
+        times ``sqrt(c / a)`` are neurons of ``(X, y)``.
+
         Returns
         -------
         W1 : ndarray, shape (d, m)
@@ -158,56 +165,11 @@ class TwoLayerConvexResult:
         tol = check_positive("tol", tol, allow_zero=True)
         if not isinstance(prune, (bool, np.bool_)):
             raise TypeError(f"prune must be True or False, got {prune!r}")
-        blocks = np.concatenate([self.v, self.w])
-        signs = np.concatenate([np.ones(len(self.v)), -np.ones(len(self.w))])
-        norms = np.linalg.norm(blocks, axis=1)
-        keep = norms > tol * max(norms.max(initial=0.0), np.finfo(float).tiny)
-        U, s, c = blocks[keep] / norms[keep, None], signs[keep], norms[keep]
-        X = self._X
-        F = np.maximum(X @ U.T, 0.0) * s            # (n, m): signed features of the unit neurons
-        if prune:
-            # neurons of one sign pointing the same way (up to solver accuracy) are one neuron: merge them,
-            # which keeps the cost sum c and changes the output by at most the solver's tolerance
-            order = np.lexsort((*U.T, s))
-            U, s, c, F = U[order], s[order], c[order], F[:, order]
-            merged = [0]
-            for j in range(1, c.size):
-                i = merged[-1]
-                if s[i] == s[j] and np.linalg.norm(U[i] - U[j]) < 1e-6:
-                    c[i] += c[j]
-                else:
-                    merged.append(j)
-            U, s, c, F = U[merged], s[merged], c[merged], F[:, merged]
-            while c.size > 1:
-                A = np.vstack([F, np.ones(c.size)])
-                _, sv, vt = np.linalg.svd(A)
-                rank = int(np.sum(sv > 1e-10 * sv[0]))
-                if rank >= c.size:
-                    break
-                lam = vt[-1]
-                if lam.max() <= 0:
-                    lam = -lam
-                pos = lam > 0
-                step = np.min(c[pos] / lam[pos])
-                c = c - step * lam
-                alive = c > 1e-14 * c.max()
-                U, s, c, F = U[alive], s[alive], c[alive], F[:, alive]
-        live = np.ones(c.size, dtype=bool)
-        best_err = np.abs(self.fitted - F @ c).max(initial=0.0)
-        for _ in range(3):              # correct the magnitudes; drop neurons the correction would flip
-            if not live.any():
-                break
-            trial = np.where(live, c, 0.0)
-            trial[live] += np.linalg.lstsq(F[:, live], self.fitted - F @ trial, rcond=1e-10)[0]
-            err = np.abs(self.fitted - F @ trial).max()
-            if np.all(trial[live] > 0):
-                if err < best_err:
-                    c, live = trial, trial > 0
-                break
-            live &= trial > 0
-        U, s, c = U[c > 0], s[c > 0], c[c > 0]
-        root = np.sqrt(c)
-        return (U * root[:, None]).T, s * root
+        sx, sy = self._scales
+        ratio = sx / sy
+        W1, w2 = neurons_from_blocks(self._X / sx, self.v * ratio, self.w * ratio, self.fitted / sy, tol, prune)
+        root = np.sqrt(sy / sx)
+        return W1 * root, w2 * root
 
     @property
     def n_neurons(self) -> int:
@@ -231,10 +193,10 @@ def _validate_data(X, y):
 
 
 def _check_interpolable(X: np.ndarray, y: np.ndarray, patterns: np.ndarray) -> None:
-    """Raise ValueError when y is outside the span of the columns of [D_1 X, ..., D_P X]."""
+    """Raise ValueError when y is outside the span of the columns of [D_1 X, ..., D_P X] (relative test)."""
     M = np.concatenate([p[:, None] * X for p in patterns], axis=1)
     coef, *_ = np.linalg.lstsq(M, y, rcond=None)
-    if np.linalg.norm(M @ coef - y) > 1e-8 * max(1.0, np.linalg.norm(y)):
+    if np.linalg.norm(M @ coef - y) > 1e-8 * np.linalg.norm(y):
         raise ValueError(_infeasible_message(patterns))
 
 
@@ -244,32 +206,75 @@ def _infeasible_message(patterns: np.ndarray) -> str:
             "patterns")
 
 
-def _solve(problem: cp.Problem, solver: str, **kwargs) -> None:
-    try:
-        with warnings.catch_warnings():   # a non-optimal status is turned into an exception by the caller
-            warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
-            problem.solve(solver=solver, **kwargs)
-    except cp.error.SolverError as exc:
-        raise SolverError(f"two-layer ReLU convex program: solver {solver} failed ({exc})") from None
+class _Normalised:
+    """The data divided by powers of two near their largest entries (``X = sx Xn``, ``y = sy yn``), and the
+    rescaling of a solution of the normalised program (see :func:`two_layer_relu_convex`)."""
 
+    def __init__(self, X: np.ndarray, y: np.ndarray):
+        self.X, self.y = X, y
+        self.sx, self.sy = data_scale(X), data_scale(y)
+        self.Xn, self.yn = X / self.sx, y / self.sy
 
-def _result(problem, X, y, V, W, fit, patterns, beta, what) -> TwoLayerConvexResult:
-    if problem.status != "optimal":
+    def beta(self, beta: float) -> float:
+        return beta / (self.sx * self.sy)
+
+    def zero_result(self, patterns, beta) -> TwoLayerConvexResult:
+        """Labels y = 0: the zero network (value 0, multiplier 0) is optimal for both programs."""
+        P, (n, d) = len(patterns), self.X.shape
+        return TwoLayerConvexResult(value=0.0, v=np.zeros((P, d)), w=np.zeros((P, d)), patterns=patterns,
+                                    status="optimal", beta=beta, fitted=np.zeros(n), dual=np.zeros(n), _X=self.X)
+
+    def result(self, problem, V, W, fit, patterns, beta, what) -> TwoLayerConvexResult:
         if beta is None and problem.status in ("infeasible", "infeasible_inaccurate"):
             raise ValueError(_infeasible_message(patterns))
-        if beta is None:                 # a clearer message when the labels are outside the span
-            _check_interpolable(X, y, patterns)
-        raise SolverError(f"{what}: the solver returned status '{problem.status}', not 'optimal'")
-    fitted = np.asarray(fit.value, dtype=float).ravel()
-    # cvxpy's multiplier nu of "fit == y" enters the Lagrangian as + nu^T (fit - y), so lambda = -nu
-    dual = y - fitted if beta is not None else -np.asarray(problem.constraints[0].dual_value, float).ravel()
-    return TwoLayerConvexResult(value=float(problem.value), v=np.array(V.value.T), w=np.array(W.value.T),
-                                patterns=patterns, status=problem.status, beta=beta,
-                                fitted=fitted, dual=dual, _X=X)
+        if beta is None and problem.status != "optimal":   # a clearer message when the labels are outside the span
+            _check_interpolable(self.Xn, self.yn, patterns)
+        value = certify(problem, what)
+        violation = _full_cone_violation(self.Xn, patterns, np.asarray(V.value).T, np.asarray(W.value).T)
+        if violation > 1e-6:
+            raise SolverError(f"{what}: the solution violates a cone inequality of the program by {violation:.3e}")
+        sx, sy = self.sx, self.sy
+        fitted = np.asarray(fit.value, dtype=float).ravel() * sy
+        if beta is None:
+            # cvxpy's multiplier nu of "fit == y" enters the Lagrangian as + nu^T (fit - y), so lambda = -nu
+            dual = -np.asarray(problem.constraints[0].dual_value, float).ravel() / sx
+            value *= sy / sx
+        else:
+            dual = self.y - fitted
+            value *= sy * sy
+        ratio = sy / sx
+        return TwoLayerConvexResult(value=value, v=np.array(V.value.T) * ratio, w=np.array(W.value.T) * ratio,
+                                    patterns=patterns, status=problem.status, beta=beta, fitted=fitted, dual=dual,
+                                    _X=self.X, _scales=(sx, sy))
+
+
+#: From this many samples on, rank-2 data use the reduced formulation (same optimum, O(n + P) coefficients
+#: instead of O(n P)); below it the plain program is small, and its solution is a little more accurate.
+REDUCED_MIN_SAMPLES = 100
+
+
+def _program_parts(X: np.ndarray, patterns: np.ndarray):
+    """The program's pieces: for rank(X) = 2 and at least ``REDUCED_MIN_SAMPLES`` samples, the reduced
+    formulation (two cone inequalities per block and prefix sums for the fit, exact: the book's appendix,
+    section 1.5), else the plain one (n inequalities per block). Patterns that are not open cells of the
+    arrangement fall back to the plain formulation."""
+    if X.shape[0] >= REDUCED_MIN_SAMPLES and _row_space(X)[0].shape[1] == 2:
+        try:
+            return reduced_relu_parts(X, patterns)
+        except ValueError:
+            pass
+    return _relu_parts(X, patterns)
+
+
+def _problem(Xn, yn, patterns, beta):
+    V, W, fit, penalty, cones = _program_parts(Xn, patterns)
+    if beta is None:
+        return cp.Problem(cp.Minimize(penalty), [fit == yn] + cones), V, W, fit
+    return cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - yn) + beta * penalty), cones), V, W, fit
 
 
 def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABEL") -> TwoLayerConvexResult:
-    """Solve the convex program equivalent to training a two-layer ReLU network (MATH.md section 1).
+    """Solve the convex program equivalent to training a two-layer ReLU network (appendix section 1.5).
 
     ``beta is None``: min-norm interpolation, ``min sum_i ||v_i|| + ||w_i||  s.t.  sum_i D_i X (v_i - w_i) = y``
     with the cone constraints ``(2 D_i - I) X v_i >= 0``, ``(2 D_i - I) X w_i >= 0``; its value equals
@@ -277,6 +282,16 @@ def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABE
     ``beta > 0``: ``min 1/2 ||sum_i D_i X (v_i - w_i) - y||^2 + beta sum_i (||v_i|| + ||w_i||)``, equal to
     ``min 1/2 ||(X W1)_+ w2 - y||^2 + beta/2 (||W1||_F^2 + ||w2||^2)``.
     With a subset of the patterns (e.g. sampled) the value is an upper bound.
+
+    Homogeneity (``a > 0``, ``c`` real; the patterns do not change): substituting ``v -> (c / a) v`` gives
+
+    * min-norm: ``f(a X, c y) = (|c| / a) f(X, y)``, multiplier ``lambda -> sign(c) lambda / a``;
+    * weight decay: ``f(a X, c y, a |c| beta) = c^2 f(X, y, beta)`` (``beta`` is in units of ``|X| |y|``).
+
+    The program is solved on ``X / a``, ``y / c`` with ``a``, ``c`` the powers of two nearest to ``max |X_ij|`` and
+    ``max |y_i|`` (and ``beta / (a c)``), and the solution is rescaled by these rules, so the solver's absolute
+    tolerances act on data of order one and the value is exact to solver accuracy at any scale. The solution
+    is then certified: status ``optimal``, constraint residual and objective within ``1e-6`` of the data's scale.
 
     Parameters
     ----------
@@ -298,30 +313,32 @@ def two_layer_relu_convex(X, y, patterns=None, beta=None, solver: str = "CLARABE
     ValueError
         Bad input, or (min-norm) labels that no network with these patterns interpolates.
     SolverError
-        The solver did not certify an optimal solution.
+        The solver did not certify an optimal solution, or its "optimal" solution violates the constraints.
     """
     X, y = _validate_data(X, y)
     patterns = _resolve_patterns(X, patterns)
     if beta is not None:
         beta = check_positive("beta", beta)
-    V, W, fit, penalty, cones = _relu_parts(X, patterns)
-    if beta is None:
-        problem = cp.Problem(cp.Minimize(penalty), [fit == y] + cones)
-    else:
-        problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - y) + beta * penalty), cones)
+    data = _Normalised(X, y)
+    if not np.any(y):
+        return data.zero_result(patterns, beta)
+    problem, V, W, fit = _problem(data.Xn, data.yn, patterns, None if beta is None else data.beta(beta))
+    what = "two-layer ReLU convex program"
     try:
-        _solve(problem, solver)
+        solve_problem(problem, what, solver)
     except SolverError:
         if beta is None:
-            _check_interpolable(X, y, patterns)
+            _check_interpolable(data.Xn, data.yn, patterns)
         raise
-    return _result(problem, X, y, V, W, fit, patterns, beta, "two-layer ReLU convex program")
+    return data.result(problem, V, W, fit, patterns, beta, what)
 
 
 class TwoLayerReluPath:
     """The weight-decay program of :func:`two_layer_relu_convex`, compiled once for a path of ``beta`` values.
 
     ``beta`` is a cvxpy ``Parameter``, so :meth:`solve` skips the canonicalisation that dominates a cold solve.
+    The data are normalised as in :func:`two_layer_relu_convex` (so ``f(X, c y, |c| beta) = c^2 f(X, y, beta)``
+    and ``f(a X, y, a beta) = f(X, y, beta)`` hold to solver accuracy), and every solution is certified.
 
     Parameters
     ----------
@@ -341,25 +358,30 @@ class TwoLayerReluPath:
         self.X, self.y = X, y
         self.patterns = _resolve_patterns(X, patterns)
         self.solver = solver
+        self._data = _Normalised(X, y)
         self._beta = cp.Parameter(nonneg=True, name="beta")
-        self._V, self._W, self._fit, penalty, cones = _relu_parts(X, self.patterns)
-        objective = 0.5 * cp.sum_squares(self._fit - y) + self._beta * penalty
+        self._V, self._W, self._fit, penalty, cones = _program_parts(self._data.Xn, self.patterns)
+        objective = 0.5 * cp.sum_squares(self._fit - self._data.yn) + self._beta * penalty
         self.problem = cp.Problem(cp.Minimize(objective), cones)
 
     def solve(self, beta: float) -> TwoLayerConvexResult:
         """Solve at weight decay ``beta > 0`` (reusing the compiled problem)."""
-        self._beta.value = check_positive("beta", beta)
-        _solve(self.problem, self.solver)
-        return _result(self.problem, self.X, self.y, self._V, self._W, self._fit, self.patterns, self._beta.value,
-                       "two-layer ReLU convex program (beta path)")
+        beta = check_positive("beta", beta)
+        if not np.any(self.y):
+            return self._data.zero_result(self.patterns, beta)
+        self._beta.value = self._data.beta(beta)
+        what = "two-layer ReLU convex program (beta path)"
+        solve_problem(self.problem, what, self.solver)
+        return self._data.result(self.problem, self._V, self._W, self._fit, self.patterns, beta, what)
 
 
 def gauge_relu_features(X, z, patterns=None, solver: str = "CLARABEL") -> float:
-    """The gauge ``gamma_C(z)`` of ``C = {(X W1)_+ w2 : ||W1||_F <= 1, ||w2|| <= 1}`` (MATH.md section 1).
+    """The gauge ``gamma_C(z)`` of ``C = {(X W1)_+ w2 : ||W1||_F <= 1, ||w2|| <= 1}`` (appendix section 1.7).
 
     It is the min-norm value of :func:`two_layer_relu_convex` with labels ``z``; ``+inf`` when no network with
     these patterns outputs ``z`` (the gauge of a point outside the span of C). With sampled patterns it is an
-    upper bound.
+    upper bound. Homogeneity: ``gamma(a X, c z) = (|c| / a) gamma(X, z)`` for ``a > 0`` (exact to solver accuracy
+    at any scale: the program is solved on normalised data).
 
     Parameters
     ----------

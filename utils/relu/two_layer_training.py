@@ -1,4 +1,6 @@
-"""Reference trainers for the non-convex two-layer network ``X -> s(X W1) W2`` (MATH.md section 1).
+"""Reference trainers for the non-convex two-layer network ``X -> s(X W1) W2``.
+
+The problems are those of the book's appendix *Derivations and conventions*, section 1.
 
 Two problems, both with analytic gradients and seeded multi-start:
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
-from .._optim import augmented_lagrangian, best_of_starts, single_thread_blas
+from .._optim import augmented_lagrangian, best_of_starts, data_scale, single_thread_blas
 from .._validation import SolverError, as_matrix, check_count, check_positive, check_same_rows, check_seed
 
 __all__ = [
@@ -87,7 +89,7 @@ def two_layer_forward(X, W1, w2, activation: str = "relu") -> np.ndarray:
 
 
 def two_layer_weight_cost(W1, w2) -> float:
-    """Weight-decay cost ``1/2 (||W1||_F^2 + ||w2||^2)`` (MATH.md section 1).
+    """Weight-decay cost ``1/2 (||W1||_F^2 + ||w2||^2)`` (appendix section 1.1).
 
     Parameters
     ----------
@@ -197,9 +199,12 @@ def _split(theta, d, m, k):
     return theta[: d * m].reshape(d, m), theta[d * m:].reshape(m, k)
 
 
-def _finish(results, X, Y, vector, d, m, k, activation, best_index, converged):
-    objectives = np.array([r[0] for r in results])
-    thetas = [r[1] for r in results]
+def _finish(results, X, Y, vector, d, m, k, activation, best_index, converged, weight_scale=1.0,
+            objective_scale=1.0):
+    """Result on the given data from runs on normalised data: weights times ``weight_scale``, objectives times
+    ``objective_scale`` (both 1 for data of order one, which are solved unscaled)."""
+    objectives = np.array([r[0] for r in results]) * objective_scale
+    thetas = [r[1] * weight_scale for r in results]
     residuals = np.array([float(np.max(np.abs(_act(X @ _split(t, d, m, k)[0], activation)[0]
                                               @ _split(t, d, m, k)[1] - Y))) for t in thetas])
     weights = []
@@ -211,6 +216,12 @@ def _finish(results, X, Y, vector, d, m, k, activation, best_index, converged):
                                   W1=W1.copy(), w2=(W2[:, 0].copy() if vector else W2.copy()),
                                   residual=float(residuals[best_index]), residuals=residuals,
                                   converged=np.asarray(converged, dtype=bool), weights=weights)
+
+
+def _zero_labels(X, Y, vector, d, m, k, n_starts):
+    """Labels Y = 0: the zero network is optimal for both problems (objective 0, exact interpolation)."""
+    results = [(0.0, np.zeros(d * m + m * k)) for _ in range(n_starts)]
+    return _finish(results, X, Y, vector, d, m, k, "linear", 0, [True] * n_starts)
 
 
 def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 10, seed=None,
@@ -237,16 +248,25 @@ def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 
     -------
     TwoLayerTrainingResult
         ``best_objective`` is the lowest final objective over the starts.
+
+    Homogeneity: with ``W1, w2 -> sqrt(c / a) (W1, w2)``, ``f(a X, c y, a c beta) = c^2 f(X, y, beta)`` for
+    ``a, c > 0``. Training runs on ``X / a``, ``y / c``, ``beta / (a c)`` with ``a``, ``c`` the powers of two
+    nearest to ``max |X_ij|``, ``max |y_i|`` (data of order one are trained as given; ``init_scale`` refers to
+    the normalised data), and weights and objectives are rescaled by this rule.
     """
     X, Y, vector, m, n_starts, activation, rng = _prepare(X, y, width, n_starts, activation, seed)
     beta = check_positive("beta", beta)
     init_scale = check_positive("init_scale", init_scale)
     max_iter = check_count("max_iter", max_iter, 1)
     d, k = X.shape[1], Y.shape[1]
+    if not np.any(Y):
+        return _zero_labels(X, Y, vector, d, m, k, n_starts)
+    sx, sy = data_scale(X), data_scale(Y)
+    Xn, Yn, beta_n = X / sx, Y / sy, beta / (sx * sy)
 
     def fun(theta):
         W1, W2 = _split(theta, d, m, k)
-        value, gW1, gW2 = _wd_value_grad(X, Y, W1, W2, beta, activation)
+        value, gW1, gW2 = _wd_value_grad(Xn, Yn, W1, W2, beta_n, activation)
         return value, np.concatenate([gW1.ravel(), gW2.ravel()])
 
     results, converged = [], []
@@ -257,7 +277,7 @@ def train_two_layer_weight_decay(X, y, width: int, beta: float, n_starts: int = 
             results.append((float(out.fun), out.x))
             converged.append(out.nit < max_iter)
     best = int(np.argmin([r[0] for r in results]))
-    return _finish(results, X, Y, vector, d, m, k, activation, best, converged)
+    return _finish(results, X, Y, vector, d, m, k, activation, best, converged, np.sqrt(sy / sx), sy * sy)
 
 
 def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, activation: str = "relu",
@@ -266,7 +286,7 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     """Min-norm interpolation ``min 1/2 (||W1||_F^2 + ||w2||^2) s.t. s(X W1) w2 = y`` from seeded starts.
 
     Each start runs the augmented Lagrangian method (:func:`utils._optim.augmented_lagrangian`) with analytic
-    gradients. The limit ``beta -> 0`` of weight-decay training; its value is P2 of MATH.md section 1
+    gradients. The limit ``beta -> 0`` of weight-decay training; its value is P2 of appendix section 1.1
     (``||X^+ Y||_*`` for the linear activation, the convex program's value for the ReLU with enough width).
 
     Parameters
@@ -279,7 +299,8 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     activation : {"relu", "linear"}
     init_scale : float > 0
     tol : float > 0
-        Interpolation tolerance ``max |s(X W1) w2 - y|`` of each run.
+        Interpolation tolerance of each run, ``max |s(X W1) w2 - y| <= tol * c``, relative to the labels' scale
+        ``c`` (the power of two nearest to ``max |y_i|``; absolute for labels of order one).
     jitter : float >= 0
         Relative perturbation used by :func:`utils._optim.augmented_lagrangian` to restart an inner solve that
         stalls at a ReLU kink (0 switches it off). On 1-D data with a bias column it raised the share of
@@ -288,7 +309,12 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     Returns
     -------
     TwoLayerTrainingResult
-        ``best_objective`` is the lowest cost among the starts that interpolate to ``max(tol, 1e-6)``.
+        ``best_objective`` is the lowest cost among the starts that interpolate to ``max(tol, 1e-6) * c``.
+
+    Homogeneity: with ``W1, w2 -> sqrt(c / a) (W1, w2)``, ``f(a X, c y) = (c / a) f(X, y)`` for ``a, c > 0``.
+    Training runs on ``X / a``, ``y / c`` with ``a``, ``c`` the powers of two nearest to ``max |X_ij|``,
+    ``max |y_i|`` (data of order one are trained as given; ``init_scale`` refers to the normalised data), and
+    weights and objectives are rescaled by this rule.
 
     Raises
     ------
@@ -302,9 +328,13 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
     tol = check_positive("tol", tol)
     jitter = check_positive("jitter", jitter, allow_zero=True)
     d, k = X.shape[1], Y.shape[1]
+    if not np.any(Y):
+        return _zero_labels(X, Y, vector, d, m, k, n_starts)
+    sx, sy = data_scale(X), data_scale(Y)
+    X_raw, Y_raw, X, Y = X, Y, X / sx, Y / sy           # train on the normalised data
     if activation == "linear":
         fit = X @ np.linalg.lstsq(X, Y, rcond=None)[0]
-        if np.linalg.norm(fit - Y) > 1e-8 * max(1.0, np.linalg.norm(Y)):
+        if np.linalg.norm(fit - Y) > 1e-8 * np.linalg.norm(Y):
             raise ValueError("the labels are not in range(X): no interpolating linear network exists")
 
     def objective(theta):
@@ -328,8 +358,10 @@ def train_two_layer_min_norm(X, y, width: int, n_starts: int = 10, seed=None, ac
         best, runs = best_of_starts(run, n_starts, rng, feasibility_tol=feasibility)
     if best.residual > feasibility:
         raise SolverError(
-            f"min-norm training: no start interpolated the labels (smallest residual {best.residual:.3g}); "
-            "the labels may not be reachable with this width or activation")
+            f"min-norm training: none of the {n_starts} starts interpolated the labels (smallest residual "
+            f"{best.residual:.3g} relative to the labels' scale {sy:g}, tolerance {feasibility:g}): the labels may "
+            f"not be reachable with width {m} and the {activation} activation, or more starts are needed")
     results = [(r.fun, r.x) for r in runs]
     index = next(i for i, r in enumerate(runs) if r is best)
-    return _finish(results, X, Y, vector, d, m, k, activation, index, [r.converged for r in runs])
+    return _finish(results, X_raw, Y_raw, vector, d, m, k, activation, index, [r.converged for r in runs],
+                   np.sqrt(sy / sx), sy / sx)

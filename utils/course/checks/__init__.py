@@ -1,6 +1,7 @@
 """Automatic checks for the computational exercises of the book.
 
-Each chapter registers its exercises in a module ``utils/checks/chNN.py`` with :func:`register`.
+Each chapter registers its exercises in a module ``utils/course/checks/chNN.py`` with :func:`register`;
+a chapter's module is imported when one of its exercises is first checked (``registered_exercises`` imports all).
 A student calls ``check_exercise("02.2", answer)``: the reference answer is *computed* (never stored),
 compared within the stated tolerance, and a verdict is printed. A wrong answer gets a diagnosis (wrong
 type, wrong shape, flipped sign, off by a constant factor, right numbers in the wrong order, close but
@@ -12,13 +13,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["check_exercise", "register", "registered_exercises", "Exercise", "CheckResult"]
+__all__ = ["check_exercise", "register", "registered_exercises", "ensure_book_utils", "Exercise", "CheckResult"]
 
 _ID_PATTERN = re.compile(r"\d{2}\.\d+")
 
@@ -66,9 +68,19 @@ class CheckResult:
         pass
 
 
-_REGISTRY: dict[str, Exercise] = {}
+class _Registry(dict):
+    """Exercise id -> :class:`Exercise`; looking up an id not registered yet first imports its chapter's module."""
+
+    def __missing__(self, exercise_id):
+        _load_chapter(exercise_id)
+        if exercise_id in self:
+            return self[exercise_id]
+        raise KeyError(exercise_id)
+
+
+_REGISTRY: dict[str, Exercise] = _Registry()
 _REFERENCES: dict[str, tuple[Exercise, object]] = {}  # reference answers, computed once per session
-_LOADED = False
+_ALL_LOADED = False
 
 
 def register(exercise_id: str, compute_answer: Callable[[], object], *, rtol: float = 1e-6,
@@ -98,14 +110,47 @@ def register(exercise_id: str, compute_answer: Callable[[], object], *, rtol: fl
     return compute_answer
 
 
+def ensure_book_utils() -> None:
+    """Raise ImportError if the module Python imports as ``utils`` is not this book's package.
+
+    The import name ``utils`` is generic: a ``utils.py`` file or a ``utils/`` package in the notebook's folder (or
+    anywhere earlier on ``sys.path``) hides the book's package, which carries the marker ``utils.__book__``.
+
+    Raises
+    ------
+    ImportError
+        If ``sys.modules["utils"]`` has no ``__book__`` marker; the message names the module's file.
+    """
+    package = __name__.partition(".")[0]
+    module = sys.modules.get(package) or importlib.import_module(package)
+    if hasattr(module, "__book__"):
+        return
+    where = getattr(module, "__file__", None) or ", ".join(getattr(module, "__path__", None) or []) or repr(module)
+    raise ImportError(
+        f"`import {package}` loads {where}, which is not this book's package: rename or move that file or "
+        f"folder (it hides the book's `{package}`), then restart the kernel and run the notebook from the top.")
+
+
+def _load_chapter(exercise_id) -> None:
+    """Import ``chNN``, the module registering the checks of exercise ``NN.k`` (nothing if there is none)."""
+    if not isinstance(exercise_id, str) or not _ID_PATTERN.fullmatch(exercise_id):
+        return
+    name = f"{__name__}.ch{exercise_id.partition('.')[0]}"
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
+
+
 def _load_chapters() -> None:
-    global _LOADED
-    if _LOADED:
+    global _ALL_LOADED
+    if _ALL_LOADED:
         return
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("ch"):
+        if re.fullmatch(r"ch\d{2}", info.name):
             importlib.import_module(f"{__name__}.{info.name}")
-    _LOADED = True
+    _ALL_LOADED = True
 
 
 def registered_exercises() -> list[str]:
@@ -236,9 +281,15 @@ def check_exercise(exercise_id: str, answer) -> CheckResult:
     -------
     CheckResult
         True (as a boolean) when the answer is correct. Never raises on a bad answer: it prints why instead.
+
+    Raises
+    ------
+    ImportError
+        If a local ``utils.py`` or ``utils/`` folder hides the book's package (see :func:`ensure_book_utils`).
     """
-    _load_chapters()
+    ensure_book_utils()
     exercise_id = str(exercise_id)
+    _load_chapter(exercise_id)
     ex = _REGISTRY.get(exercise_id)
     if ex is None:
         ok, msg = False, (f"There is no automatic check called {exercise_id!r}. "
