@@ -38,7 +38,7 @@ from utils.course.toc import toc_notebooks
 ROOT = Path(__file__).resolve().parents[1]
 TIME_BUDGET_S = 30.0
 RELU_TIME_BUDGET_S = 60.0
-RELU_CHAPTERS = ("06_", "07_", "08_")
+RELU_CHAPTERS = ("06_", "07_", "08_", "09_")
 MEMORY_BUDGET_MIB = 1024.0
 BUILD_BUDGET_S = 300.0
 SAMPLE_EVERY_S = 0.02

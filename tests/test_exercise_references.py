@@ -289,6 +289,63 @@ def test_08_3_gaps_at_depth_three_follow_the_two_thirds_powers():
     _assert_reference_is("08.3", 1.5 * (1 + s ** (2 / 3) - (1 + s) ** (2 / 3)), rtol=1e-12, atol=1e-15)
 
 
+# ------------------------------------------------------------------------------------------ chapter 09
+def _standardised(A: np.ndarray) -> np.ndarray:
+    """Columns centred and divided by their population standard deviation (ddof = 0), as chapter 09 states."""
+    A = np.asarray(A, dtype=float)
+    return (A - A.mean(axis=0)) / A.std(axis=0)
+
+
+@_pins("09.2")
+def test_09_2_zero_network_threshold_is_the_maximum_over_a_dense_grid_of_directions():
+    # The zero network is optimal iff lambda = y is dual feasible: beta >= max_{||u|| = 1} |y^T (X u)_+| with
+    # X = [x, 1], x the standardised raw bmi and y the standardised raw progression (scikit-learn's raw arrays).
+    # u = (cos a, sin a): between two consecutive angles where a sample switches (x_j cos a + sin a = 0) the function
+    # is R cos(a - phi), so a grid of step h misses an interior maximum by at most R h^2 / 8 (h = 2 pi / 200000:
+    # 1.2e-10 relative), and a maximum at a switching angle is on the grid.
+    from sklearn.datasets import load_diabetes
+
+    raw = load_diabetes(scaled=False)
+    x = _standardised(raw.data[:, raw.feature_names.index("bmi")])
+    y = _standardised(raw.target)
+    angles = np.r_[np.linspace(0.0, 2 * np.pi, 200_001), np.arctan2(-x, 1.0), np.arctan2(x, -1.0)]
+    best = 0.0
+    for chunk in np.array_split(angles, 40):
+        pre = np.outer(x, np.cos(chunk)) + np.sin(chunk)       # (n, angles): x_j cos a + sin a
+        best = max(best, float(np.abs(y @ np.maximum(pre, 0.0)).max()))
+    _assert_reference_is("09.2", best, rtol=1e-9)
+
+
+@_pins("09.3")
+def test_09_3_architecture_gap_is_a_sum_over_singular_values_of_prox_values():
+    # Linnerud, every column standardised, features whitened (X <- X C^{-1/2}, C = X^T X / n): X^T X = n I, so with
+    # A = X^T Y / n = U diag(s) V^T and W = U diag(w) V^T, 1/2 ||XW - Y||^2 = 1/2 ||Y||^2 + sum_i (n/2 w_i^2 - n s_i w_i)
+    # (von Neumann: optimal W share A's singular vectors). Standard network, depth L (weight decay):
+    # w_i = argmin 1/2 (w - s_i)^2 + (beta L / 2n) w^(2/L), penalty beta L/2 sum w_i^(2/L). Parallel network (power
+    # penalty, nuclear norm): w_i = max(s_i - beta/n, 0), penalty beta sum w_i. The difference drops 1/2 ||Y||^2.
+    from sklearn.datasets import load_linnerud
+
+    raw = load_linnerud()
+    F, Y = _standardised(raw.data), _standardised(raw.target)
+    n, beta = F.shape[0], 1.0
+    evals, evecs = np.linalg.eigh(F.T @ F / n)
+    X = F @ (evecs / np.sqrt(evals)) @ evecs.T
+    np.testing.assert_allclose(X.T @ X, n * np.eye(3), atol=1e-10)
+    s = np.linalg.svd(X.T @ Y / n, compute_uv=False)
+
+    def value(w, penalty):
+        return float(np.sum(n / 2 * w**2 - n * s * w)) + penalty
+
+    w_par = np.maximum(s - beta / n, 0.0)
+    parallel = value(w_par, beta * np.sum(w_par))
+    gaps = []
+    for L in (2, 3, 4, 5):
+        w = np.array([_scalar_prox(si, beta * L / (2 * n), L) for si in s])
+        gaps.append(value(w, beta * L / 2 * np.sum(w ** (2 / L))) - parallel)
+    assert abs(gaps[0]) <= 1e-12 and np.all(np.diff(gaps) > 0)     # L = 2: weight decay is the nuclear norm
+    _assert_reference_is("09.3", np.array(gaps), rtol=1e-8, atol=1e-10)
+
+
 # ------------------------------------------------------------------------------------------ coverage
 def test_every_registered_exercise_has_a_pinned_reference():
     missing = sorted(set(registered_exercises()) - set(PINNED))

@@ -1,4 +1,5 @@
-"""Kernel-free interactive figures (utils.figures.interactive): every slider position shows the closed-form values.
+"""Kernel-free interactive figures (utils.figures.interactive): every slider position shows the closed-form values
+(and, for the training-runs figure, the gaps it was given).
 
 The expected values are written out here with numpy from ``sigma_i = exp(-decay (i - 1))`` and
 ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}``, ``||A||_{S_p} = (sum_i sigma_i^p)^(1/p)``, not with the ``utils``
@@ -23,6 +24,7 @@ from utils import (
     interactive_html,
     show_interactive,
     stairs_figure_interactive,
+    training_runs_interactive,
 )
 
 
@@ -182,8 +184,9 @@ def test_notebook_display_is_the_offline_html(stairs_fig, monkeypatch):
 
 
 def test_public_names_are_exported():
-    for name in utils.figures.interactive.__all__:
-        assert getattr(utils, name) is getattr(utils.figures.interactive, name)
+    for module in (utils.figures.interactive, utils.figures.interactive_html):
+        for name in module.__all__:
+            assert getattr(utils, name) is getattr(module, name)
 
 
 # ----------------------------------------------------------------------------------------- bad input
@@ -228,3 +231,85 @@ def test_only_figures_of_this_module_have_a_grid_or_html(fig):
         interactive_grid(fig)
     with pytest.raises(TypeError, match="not an interactive figure"):
         interactive_html(fig)
+
+
+# ----------------------------------------------------------------------------------------- training runs
+def _run_gaps() -> np.ndarray:
+    """Gaps (2 optimizers, 3 widths, 5 seeds) with a zero gap, a diverged run (NaN) and values either side of 1e-4."""
+    rng = np.random.default_rng(9)
+    gaps = 10.0 ** rng.uniform(-7, -1, size=(2, 3, 5))
+    gaps[0, 0, 1], gaps[1, 2, 3], gaps[1, 1, 0] = 0.0, np.nan, 1e-4
+    return gaps
+
+
+@pytest.fixture(scope="module")
+def runs_fig():
+    return training_runs_interactive(_run_gaps(), [4, 16, 64], ["GD", "Adam"])
+
+
+def test_training_runs_meta_tables_equal_the_input_gaps(runs_fig):
+    gaps, grid = _run_gaps(), interactive_grid(runs_fig)
+    assert grid["kind"] == "training-runs" and grid["sliders"] == ["width"]
+    assert grid["widths"] == [4, 16, 64] and grid["optimizers"] == ["GD", "Adam"]
+    assert _slider_values(runs_fig, "width") == [4.0, 16.0, 64.0]
+    stored = np.array(grid["gaps"], dtype=float)  # None (a diverged run) becomes NaN
+    np.testing.assert_array_equal(stored, gaps)
+
+
+def _counts(gaps, threshold=1e-4):
+    return [f"{int(np.sum(g <= threshold))}/{g.size}" for g in gaps]
+
+
+def test_training_runs_initial_traces_are_the_first_width(runs_fig):
+    gaps = _run_gaps()
+    assert runs_fig.layout.sliders[0].active == 0
+    for k in range(2):
+        drawn = np.array(runs_fig.data[k].y, dtype=float)
+        np.testing.assert_array_equal(drawn, np.maximum(gaps[k, 0], 1e-12))  # zero gap drawn at the floor
+    gd, adam = _counts(gaps[:, 0])
+    assert runs_fig.layout.title.text == f"width 4: GD {gd} within 1e-4, Adam {adam}"
+    assert runs_fig.layout.yaxis.type == "log"
+    assert runs_fig.layout.shapes[0].y0 == 1e-4
+
+
+def test_training_runs_start_width_and_title_count_diverged_runs():
+    gaps = _run_gaps()
+    fig = training_runs_interactive(gaps, [4, 16, 64], ["GD", "Adam"], width=64, title="beta = 1")
+    assert fig.layout.sliders[0].active == 2
+    assert fig.data[1].y[3] is None  # the diverged run is not drawn
+    gd, adam = _counts(gaps[:, 2])
+    assert fig.layout.title.text == f"beta = 1, width 64: GD {gd} within 1e-4, Adam {adam} (1 diverged)"
+    fig = training_runs_interactive(gaps, [4, 16, 64], ["GD", "Adam"], width=16, threshold=1e-4)
+    assert fig.layout.title.text.startswith(f"width 16: GD {_counts(gaps[:, 1])[0]} within 1e-4")
+    assert "Adam " + _counts(gaps[:, 1])[1] in fig.layout.title.text  # a gap equal to the threshold counts
+
+
+def test_training_runs_html_has_its_kind_and_update_function(runs_fig):
+    html = interactive_html(runs_fig, div_id="runs")
+    assert html.startswith('<div id="runs" class="plotly-graph-div duality-interactive" data-kind="training-')
+    assert html.count('data-kind="training-runs"') == 1
+    assert '"training-runs": function (m, i)' in html
+    spec = _spec_from_html(html)
+    assert spec["layout"]["meta"]["gaps"][1][2][3] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((np.zeros((2, 3)), [4, 16, 64], ["GD", "Adam"]), {}, ValueError, "shape"),
+        ((np.zeros((3, 3, 5)), [4, 16, 64], ["GD", "Adam"]), {}, ValueError, "shape"),
+        ((np.zeros((2, 2, 5)), [4, 16, 64], ["GD", "Adam"]), {}, ValueError, "shape"),
+        ((np.zeros((2, 3, 0)), [4, 16, 64], ["GD", "Adam"]), {}, ValueError, "shape"),
+        ((-np.ones((2, 3, 5)) * 1e-9, [4, 16, 64], ["GD", "Adam"]), {}, ValueError, ">= 0"),
+        ((np.full((2, 3, 5), np.inf), [4, 16, 64], ["GD", "Adam"]), {}, ValueError, "finite"),
+        ((np.zeros((2, 3, 5)), [16, 4, 64], ["GD", "Adam"]), {}, ValueError, "strictly increasing"),
+        ((np.zeros((2, 3, 5)), [4, 16, 64], ["GD", "GD"]), {}, ValueError, "distinct"),
+        ((np.zeros((2, 3, 5)), [4, 16, 64], "GD"), {}, TypeError, "strings"),
+        ((np.zeros((2, 3, 5)), [4, 16, 64], ["GD", "Adam"]), {"width": 8}, ValueError, "slider positions"),
+        ((np.zeros((2, 3, 5)), [4, 16, 64], ["GD", "Adam"]), {"threshold": 0}, ValueError, "threshold"),
+        ((np.zeros((2, 3, 5)), [4, 16, 64], ["GD", "Adam"]), {"title": 3}, TypeError, "title"),
+    ],
+)
+def test_training_runs_figure_rejects_bad_input(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        training_runs_interactive(*args, **kwargs)

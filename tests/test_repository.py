@@ -11,6 +11,7 @@ import nbformat
 import pytest
 import yaml
 
+from utils.course.notebook_macros import strip_macro_header
 from utils.course.toc import toc_docnames
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +84,7 @@ def test_notebook_starts_with_title_and_colab_install_cell_for_configured_reposi
     url, branch = config["repository"]["url"], config["repository"]["branch"]
     nb = nbformat.read(path, as_version=4)
     first, second = nb.cells[0], nb.cells[1]
-    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
+    assert first.cell_type == "markdown" and strip_macro_header(first.source).lstrip().startswith("# ")
     assert second.cell_type == "code" and "google.colab" in second.source
     assert f"git+{url}@{branch}" in second.source
     assert "remove-cell" in second.metadata.get("tags", [])

@@ -331,14 +331,20 @@ def _expected_trace_values(kind: str, params: dict) -> list[np.ndarray]:
     ``P^2, ..., P^L``; the gap figure plots, for each depth L, ``D_lin = (L/2) (sum_i sigma_i)^(2/L)`` and
     ``P_lin = (L/2) sum_i sigma_i^(2/L)``.
     """
-    sigma = np.exp(-params["decay"] * np.arange(params["rank"]))
     if kind == "duality-stairs":
+        sigma = np.exp(-params["decay"] * np.arange(params["rank"]))
         return [_stairs(sigma, params["L"])]
     if kind == "duality-gap-versus-depth":
+        sigma = np.exp(-params["decay"] * np.arange(params["rank"]))
         depths = np.asarray(params["depths"], dtype=float)
         dual = 0.5 * depths * np.sum(sigma) ** (2.0 / depths)
         primal = 0.5 * depths * np.sum(sigma[None, :] ** (2.0 / depths[:, None]), axis=1)
         return [dual, primal]
+    if kind == "training-runs":
+        # the figure's data are the runs' relative gaps (layout.meta), drawn at max(gap, floor); NaN: diverged
+        iw = [int(w) for w in params["widths"]].index(int(params["width"]))
+        return [np.array([np.nan if v is None else max(v, params["floor"]) for v in per_width[iw]], dtype=float)
+                for per_width in params["gaps"]]
     raise AssertionError(f"unknown interactive figure kind {kind!r}")
 
 
@@ -351,6 +357,9 @@ def test_expected_trace_values_match_hand_values():
     dual, primal = _expected_trace_values("duality-gap-versus-depth", params)
     np.testing.assert_allclose(dual, [1.5, 2 * np.sqrt(1.5)], rtol=1e-14)
     np.testing.assert_allclose(primal, [1.5, 2 * (1 + 2**-0.5)], rtol=1e-14)
+    runs = {"widths": [4, 16], "width": 16, "floor": 1e-12, "gaps": [[[0.5, None], [0.0, 2e-5]]]}
+    (trace,) = _expected_trace_values("training-runs", runs)
+    np.testing.assert_array_equal(trace, [1e-12, 2e-5])
     with pytest.raises(AssertionError, match="unknown"):
         _expected_trace_values("no-such-figure", params)
 
@@ -359,6 +368,9 @@ _FIGURE_STATE = """gd => ({
   y: gd.data.map(t => Array.from(t.y)),
   sliders: gd.layout.sliders.map(s => ({name: s.name, active: s.active || 0, labels: s.steps.map(st => st.label)})),
   depths: gd.layout.meta.depths,
+  widths: gd.layout.meta.widths,
+  gaps: gd.layout.meta.gaps,
+  floor: gd.layout.meta.floor,
   title: gd.layout.title.text,
 })"""
 
@@ -377,7 +389,7 @@ def _check_all_sliders(page, figure, kind: str, problems: list[str]) -> list[str
     before = figure.evaluate(_FIGURE_STATE)
     moved = []
     for k, slider in enumerate(before["sliders"]):
-        target = (slider["active"] + 3) % len(slider["labels"])
+        target = (slider["active"] + (3 if len(slider["labels"]) > 3 else 1)) % len(slider["labels"])
         old_y = figure.evaluate(_FIGURE_STATE)["y"]
         _move_slider(page, figure, k, target)
         page.wait_for_function(
@@ -386,11 +398,11 @@ def _check_all_sliders(page, figure, kind: str, problems: list[str]) -> list[str
         )
         state = figure.evaluate(_FIGURE_STATE)
         params = {s["name"]: float(s["labels"][s["active"]]) for s in state["sliders"]}
-        params = {name: int(v) if name in ("L", "rank") else v for name, v in params.items()}
-        params["depths"] = state["depths"]
+        params = {name: int(v) if name in ("L", "rank", "width") else v for name, v in params.items()}
+        params.update(depths=state["depths"], widths=state["widths"], gaps=state["gaps"], floor=state["floor"])
         for i, expected in enumerate(_expected_trace_values(kind, params)):
             np.testing.assert_allclose(
-                state["y"][i],
+                np.array([np.nan if v is None else v for v in state["y"][i]], dtype=float),
                 expected,
                 rtol=1e-12,
                 err_msg=f"{kind}: trace {i} after moving {slider['name']}",

@@ -142,9 +142,10 @@ _EXPORTS: dict[str, str] = {
     "InteractiveFigure": "figures.interactive",
     "stairs_figure_interactive": "figures.interactive",
     "gap_versus_depth_interactive": "figures.interactive",
-    "show_interactive": "figures.interactive",
-    "interactive_html": "figures.interactive",
-    "interactive_grid": "figures.interactive",
+    "training_runs_interactive": "figures.interactive",
+    "show_interactive": "figures.interactive_html",
+    "interactive_html": "figures.interactive_html",
+    "interactive_grid": "figures.interactive_html",
     # course.checks
     "check_exercise": "course.checks",
     "registered_exercises": "course.checks",

@@ -48,11 +48,7 @@ def as_matrix(name: str, value, *, allow_vector: bool = False) -> np.ndarray:
     if arr.ndim != 2:
         want = "a 1-D or 2-D array" if allow_vector else "a 2-D array"
         raise ValueError(f"{name} must be {want}, got an array with shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite entries")
-    return arr
+    return _nonempty_and_finite(name, arr)
 
 
 def as_vector(name: str, value) -> np.ndarray:
@@ -62,8 +58,12 @@ def as_vector(name: str, value) -> np.ndarray:
         arr = arr.ravel()
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
+    return _nonempty_and_finite(name, arr)
+
+
+def _nonempty_and_finite(name: str, arr: np.ndarray) -> np.ndarray:
     if arr.size == 0:
-        raise ValueError(f"{name} is empty")
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite entries")
     return arr

@@ -17,6 +17,7 @@ Public names:
 
 * :func:`stairs_figure_interactive` -- the stairs ``[P^2, ..., P^L]`` with sliders for L, rank and decay;
 * :func:`gap_versus_depth_interactive` -- ``P_lin`` and ``D_lin`` against L with rank and decay sliders;
+* :func:`training_runs_interactive` -- relative gaps of trained networks to a certified optimum, width slider;
 * :func:`show_interactive` -- display such a figure in a notebook; :func:`interactive_html` -- its HTML;
 * :class:`InteractiveFigure` -- the returned figure type (a ``plotly.graph_objects.Figure``);
 * :func:`interactive_grid` -- the slider grid and precomputed values of a figure (for checks and tests).
@@ -24,36 +25,23 @@ Public names:
 
 from __future__ import annotations
 
-import json
 import numbers
-import re
-import uuid
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs_version
 
 from .._validation import as_vector, check_depth, check_positive
 from ..linear.spectra import decaying_spectrum, stairs_from_singular_values
+from .interactive_html import GAP_KIND, RUNS_KIND, STAIRS_KIND, interactive_html, show_interactive
 from .style import DUAL_COLOR, GAP_FILL, PRIMAL_COLOR, STEP_COLOR
 
-__all__ = [
-    "InteractiveFigure",
-    "stairs_figure_interactive",
-    "gap_versus_depth_interactive",
-    "show_interactive",
-    "interactive_html",
-    "interactive_grid",
-]
+__all__ = ["InteractiveFigure", "stairs_figure_interactive", "gap_versus_depth_interactive"]
+__all__ += ["training_runs_interactive"]
 
-STAIRS_KIND = "duality-stairs"
-GAP_KIND = "duality-gap-versus-depth"
 _DEFAULT_DEPTHS = tuple(range(2, 11))
 _DEFAULT_RANKS = tuple(range(1, 9))
 _DEFAULT_DECAYS = tuple(float(a) for a in np.arange(13) * 0.25)  # 0, 0.25, ..., 3 (exact in binary)
-_DIV_ID = re.compile(r"[A-Za-z0-9_-]+")  # what interactive_html accepts as an HTML id
-_HEIGHT = 600  # fallback height (px) of a figure without layout.height
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -126,7 +114,20 @@ def _gap_update(meta: dict, idx: list[int]) -> tuple[dict, dict]:
     return data, {"title.text": title}
 
 
-_UPDATES = {STAIRS_KIND: _stairs_update, GAP_KIND: _gap_update}
+def _runs_update(meta: dict, idx: list[int]) -> tuple[dict, dict]:
+    thr, floor, ys, counts = meta["threshold"], meta["floor"], [], []
+    for k, name in enumerate(meta["optimizers"]):
+        g = meta["gaps"][k][idx[0]]
+        ys.append([None if v is None else max(v, floor) for v in g])
+        count = f"{name} {sum(v is not None and v <= thr for v in g)}/{len(g)}"
+        count += f" within {meta['threshold_label']}" if k == 0 else ""
+        diverged = sum(v is None for v in g)
+        counts.append(count + (f" ({diverged} diverged)" if diverged else ""))
+    prefix = meta["title"] + ", " if meta["title"] else ""
+    return {"y": ys}, {"title.text": f"{prefix}width {meta['widths'][idx[0]]}: " + ", ".join(counts)}
+
+
+_UPDATES = {STAIRS_KIND: _stairs_update, GAP_KIND: _gap_update, RUNS_KIND: _runs_update}
 
 
 def _apply(fig: go.Figure, data: dict, layout: dict) -> None:
@@ -327,136 +328,89 @@ def gap_versus_depth_interactive(
     return fig
 
 
-def interactive_grid(fig) -> dict:
-    """The slider grid and precomputed tables of a figure made by this module.
+_RUN_COLORS = ("#ff7f0e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd")  # matplotlib's cycle, GD orange first
+
+
+def _exponent_label(value: float) -> str:
+    """``1e-4`` for 0.0001 (the threshold as the title shows it); other values as ``%g``."""
+    mantissa, _, exponent = f"{value:.0e}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if float(f"{mantissa}e{exponent}") == value else f"{value:g}"
+
+
+def training_runs_interactive(
+    gaps, widths, optimizers, *, threshold=1e-4, width=None, title=None
+) -> InteractiveFigure:
+    """Relative gaps of trained networks to a certified optimum, one marker per run, with a width slider.
 
     Parameters
     ----------
-    fig : plotly.graph_objects.Figure
-        A figure returned by :func:`stairs_figure_interactive` or :func:`gap_versus_depth_interactive`.
+    gaps : array of shape (n_optimizers, n_widths, n_seeds)
+        Relative gaps ``(F - p*) / p*`` of the final objectives F to the optimum p*: each >= 0, or NaN for a
+        run that diverged (not drawn, counted in the title).
+    widths : increasing integers >= 1, one per slider position (axis 1 of ``gaps``).
+    optimizers : distinct non-empty names, one per trace (axis 0 of ``gaps``), e.g. ``["GD", "Adam"]``.
+    threshold : float > 0
+        A run *reaches* the optimum when its gap is at most this (dashed line; counts in the title).
+    width : int, optional
+        Initial slider position, one of ``widths``; default the first.
+    title : str, optional
+        Prepended to the title, which reads e.g. ``width 16: GD 0/20 within 1e-4, Adam 12/20``.
 
     Returns
     -------
-    dict
-        ``{"kind", "sliders": [names], <name>: [values], ...}`` plus the precomputed tables (``values`` or
-        ``dual``/``primal``) exactly as stored in ``fig.layout.meta``.
-
-    Raises
-    ------
-    TypeError
-        For a figure not made by this module.
-    """
-    meta = getattr(getattr(fig, "layout", None), "meta", None)
-    if not isinstance(meta, dict) or meta.get("kind") not in _UPDATES:
-        raise TypeError("fig is not an interactive figure made by utils.figures.interactive")
-    out = dict(meta)
-    out["sliders"] = [s.name for s in fig.layout.sliders]
-    return out
-
-
-# --------------------------------------------------------------------------------------------- display
-_SCRIPT = """
-(function () {
-  var divId = __DIV_ID__, spec = __SPEC__, cdn = __CDN__;
-  var kinds = {
-    __STAIRS_KIND__: function (m, i) {
-      var L = m.depths[i[0]], v = m.values[i[0]][i[1]][i[2]], n = v.length, a = m.decays[i[2]];
-      var ls = [], ticks = [], e = [1.5, L + 0.5];
-      for (var l = 2; l <= L; l++) { ls.push(l); ticks.push(l === 2 ? l + "<br>(D)" : l === L ? l + "<br>(P)" : String(l)); }
-      var title = "L = " + L + ", rank " + m.ranks[i[1]] + ", decay " + a.toFixed(2) + ":   D = " + v[0].toFixed(3) +
-        ",   P = " + v[n - 1].toFixed(3) + ",   gap = " + (v[n - 1] - v[0]).toFixed(3);
-      return [{x: [ls, e, e], y: [v, [v[0], v[0]], [v[n - 1], v[n - 1]]]},
-              {"title.text": title, "xaxis.range": e, "xaxis.tickvals": ls, "xaxis.ticktext": ticks}];
-    },
-    __GAP_KIND__: function (m, i) {
-      var D = m.dual[i[0]][i[1]], P = m.primal[i[0]][i[1]], n = D.length, d = m.depths;
-      var title = "rank " + m.ranks[i[0]] + ", decay " + m.decays[i[1]].toFixed(2) + ":   at L = " + d[n - 1] +
-        ", P - D = " + (P[n - 1] - D[n - 1]).toFixed(3) + " (" + (100 * (P[n - 1] - D[n - 1]) / D[n - 1]).toFixed(1) + "% of D)";
-      return [{x: [d, d], y: [D, P]}, {"title.text": title}];
-    }
-  };
-  function draw() {
-    var gd = document.getElementById(divId);
-    if (!gd || gd.getAttribute("data-drawn")) { return; }
-    gd.setAttribute("data-drawn", "1");
-    window.Plotly.newPlot(gd, spec.data, spec.layout, spec.config).then(function () {
-      gd.on("plotly_sliderchange", function () {
-        var m = gd.layout.meta, idx = gd.layout.sliders.map(function (s) { return s.active || 0; });
-        var u = kinds[m.kind](m, idx);
-        window.Plotly.update(gd, u[0], u[1]);
-      });
-    });
-  }
-  if (window.Plotly) { draw(); }
-  else {  /* Jupyter or Colab: the website's local plotly.js is not there */
-    var s = document.createElement("script");
-    s.src = cdn; s.onload = draw; document.head.appendChild(s);
-  }
-})();
-"""
-
-
-def interactive_html(fig, div_id: str | None = None) -> str:
-    """Self-contained HTML (a ``div`` and a ``script``) that draws ``fig`` and wires its sliders.
-
-    Uses ``window.Plotly`` when the page has it (the website loads ``_static/vendor/plotly``), otherwise loads the
-    matching plotly.js from cdn.plot.ly (Jupyter, Colab).
-
-    Parameters
-    ----------
-    fig : plotly.graph_objects.Figure
-        A figure made by this module.
-    div_id : str, optional
-        The HTML id of the figure's ``div``: letters, digits, ``-`` and ``_`` only; default a random id.
-
-    Returns
-    -------
-    str
-        The HTML snippet.
+    InteractiveFigure
+        Trace k: optimizer k, x = seed 1..n_seeds (shifted a little per optimizer), y = ``max(gap, floor)`` on a
+        log axis, ``floor = 1e-12`` (a zero gap cannot be drawn on it). ``layout.meta`` holds ``kind``,
+        ``widths``, ``optimizers``, ``threshold``, ``threshold_label``, ``floor``, ``title`` and
+        ``gaps[k][iw]`` (the list over seeds, ``None`` for NaN); ``layout.sliders``: one, ``width``.
 
     Raises
     ------
     ValueError
-        If ``div_id`` is not a non-empty string of letters, digits, ``-`` and ``_``.
+        If ``gaps`` does not have that shape, a gap is negative or infinite, names are repeated, ``width`` is
+        not one of ``widths``. TypeError: ``optimizers`` not non-empty strings, ``title`` not a string.
     """
-    if div_id is None:
-        div_id = f"duality-{uuid.uuid4().hex[:12]}"
-    elif not isinstance(div_id, str) or not _DIV_ID.fullmatch(div_id):
-        raise ValueError(f"div_id must be letters, digits, '-' and '_' only (an HTML id), got {div_id!r}")
-    kind = interactive_grid(fig)["kind"]
-    spec = json.loads(pio.to_json(fig, validate=False))
-    spec["config"] = {
-        "responsive": True,
-        "displaylogo": False,
-        "typesetMath": False,
-        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-    }
-    spec_json = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-    fields = {
-        "__DIV_ID__": json.dumps(div_id),
-        "__CDN__": json.dumps(f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"),
-        "__STAIRS_KIND__": json.dumps(STAIRS_KIND),
-        "__GAP_KIND__": json.dumps(GAP_KIND),
-        "__SPEC__": spec_json,  # last: the figure's own text cannot inject a placeholder
-    }
-    script = _SCRIPT
-    for placeholder, value in fields.items():
-        script = script.replace(placeholder, value)
-    height = int(fig.layout.height or _HEIGHT)
-    return (
-        f'<div id="{div_id}" class="plotly-graph-div duality-interactive" data-kind="{kind}" '
-        f'style="height:{height}px; width:100%;"></div>\n<script type="text/javascript">{script}</script>'
-    )
-
-
-def show_interactive(fig) -> None:
-    """Display an interactive figure of this module in a notebook (offline-safe HTML, see module doc).
-
-    Parameters
-    ----------
-    fig : plotly.graph_objects.Figure
-        A figure made by this module; shown with :func:`interactive_html`.
-    """
-    from IPython.display import HTML, display
-
-    display(HTML(interactive_html(fig)))
+    widths = _int_grid("widths", widths, 1)
+    if isinstance(optimizers, str) or not all(isinstance(o, str) and o for o in optimizers):
+        raise TypeError(f"optimizers must be a sequence of non-empty strings, got {optimizers!r}")
+    optimizers = list(optimizers)
+    if not optimizers or len(set(optimizers)) != len(optimizers):
+        raise ValueError(f"optimizers must be distinct and not empty, got {optimizers}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {title!r}")
+    g = np.asarray(gaps, dtype=float)
+    if g.ndim != 3 or g.shape[:2] != (len(optimizers), len(widths)) or g.shape[2] == 0:
+        raise ValueError(f"gaps must have shape ({len(optimizers)}, {len(widths)}, n_seeds) for "
+                         f"{len(optimizers)} optimizers and {len(widths)} widths, got {g.shape}")  # fmt: skip
+    if np.any(np.isinf(g)):
+        raise ValueError("gaps must be finite, or NaN for a diverged run")
+    if np.any(g < 0):
+        raise ValueError(f"relative gaps must be >= 0 (a run below the optimum?), got {np.nanmin(g):.2g}")
+    threshold = check_positive("threshold", threshold)
+    idx = [0 if width is None else _index_in("width", width, widths)]
+    table = [[[None if np.isnan(v) else float(v) for v in row] for row in per_opt] for per_opt in g]
+    meta = {"kind": RUNS_KIND, "widths": widths, "optimizers": optimizers, "threshold": threshold,
+            "threshold_label": _exponent_label(threshold), "floor": 1e-12, "title": title or "", "gaps": table}  # fmt: skip
+    drawn = np.maximum(g[np.isfinite(g)], meta["floor"])
+    low, high = np.log10([drawn.min(initial=threshold), drawn.max(initial=threshold)])
+    layout = _layout_with_sliders([("width", [str(w) for w in widths], idx[0], "width m = ")])
+    layout.update(
+        meta=meta,
+        xaxis={"title": {"text": "seed"}, "tickvals": list(range(1, g.shape[2] + 1))},
+        yaxis={"title": {"text": "relative gap (F - p*)/p*"}, "type": "log", "range": [low - 0.3, high + 0.3]},
+        shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=threshold, y1=threshold,
+                     line=dict(dash="dash", width=1, color="black"))],
+    )  # fmt: skip
+    fig = InteractiveFigure(layout=layout)
+    seeds = np.arange(1, g.shape[2] + 1)
+    for k, name in enumerate(optimizers):
+        fig.add_scatter(
+            name=name,
+            x=(seeds + 0.2 * (k - (len(optimizers) - 1) / 2)).tolist(),
+            mode="markers",
+            marker={"size": 8, "color": _RUN_COLORS[k % len(_RUN_COLORS)], "opacity": 0.8},
+            customdata=seeds.tolist(),
+            hovertemplate=f"{name}, seed %{{customdata}}: gap %{{y:.2e}}<extra></extra>",
+        )
+    _apply(fig, *_runs_update(meta, idx))
+    return fig
