@@ -37,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser_support import chromium_browser, require_browser
 
 from utils.course.notebook_macros import strip_macro_header
 from utils.course.student_edition import write_student_edition
@@ -45,11 +46,6 @@ from utils.course.toc import toc_notebooks
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SCREENSHOTS = ROOT / "_build" / "screenshots" / "jupyterlab"
 NOTEBOOKS = [p for p in toc_notebooks(ROOT) if p.is_file()]
 RUN_ALL = ["01_two_layer.ipynb", "03_stairs.ipynb"]
@@ -66,21 +62,6 @@ SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"checkForUpdates": False, "fetchNews": "false"},
 }
-
-
-def _require_browser() -> None:
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is missing (pip install -r requirements-test.txt)")
-    if problems:
-        message = "JupyterLab browser test needs a browser: " + "; ".join(problems)
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set, so this is an error)", pytrace=False)
-        pytest.skip(message)
 
 
 # ----------------------------------------------------------------------------------------- JupyterLab
@@ -156,13 +137,9 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    require_browser("JupyterLab browser test")
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import socketserver
 import threading
@@ -29,17 +28,13 @@ import nbformat
 import numpy as np
 import pytest
 import yaml
+from browser_support import chromium_browser, require_browser
 
 from utils.course.toc import toc_docnames
 
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 STAIRS_PAGE = "book/03_stairs"
 WAIT_MS = 30_000
@@ -92,21 +87,6 @@ def _expected_boxes(text: str) -> dict[str, int]:
 
 
 # ----------------------------------------------------------------------------------------- fixtures
-def _require_browser() -> None:
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is missing (pip install -r requirements-test.txt)")
-    if problems:
-        message = "browser test needs a browser: " + "; ".join(problems)
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set, so this is an error)", pytrace=False)
-        pytest.skip(message)
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output readable
         pass
@@ -119,7 +99,7 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 @pytest.fixture(scope="module")
 def site(request):
     """Base URL of ``_build/html`` served on a free localhost port (the book is built first)."""
-    _require_browser()  # before the build: skipping must be quick
+    require_browser("browser test")  # before the build: skipping must be quick
     html = request.getfixturevalue("built_book")
     server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -131,12 +111,8 @@ def site(request):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _new_page(browser, site):
