@@ -1,9 +1,9 @@
-"""Benchmark: closed-form deep linear values against cvxpy (SCS) and the non-convex reference trainer.
+"""Benchmark: closed-form deep linear values against cvxpy (Clarabel) and the non-convex reference trainer.
 
 Run by hand from the repository root:  python benchmarks/closed_forms.py
 
 Instance: n = d = 50, k = 10, L = 3, X and Y Gaussian (seeded). Prints the time of the closed-form primal and
-dual values, the time of the cvxpy dual with SCS, their ratio, and the time the augmented-Lagrangian trainer
+dual values, the time of the cvxpy dual with Clarabel, their ratio, and the time the augmented-Lagrangian trainer
 needs to reach the closed-form primal value. OpenBLAS is limited to one thread unless OPENBLAS_NUM_THREADS is
 already set: on a loaded machine multi-threaded BLAS slows the small L-BFGS-B steps down by an order of
 magnitude.
@@ -58,7 +58,7 @@ def main(n=50, d=50, k=10, L=3, seed=0):
     value, _ = deep_linear_dual_cvxpy(X, Y, bound=1.0)  # D_lin(t = 1) = ||A||_*
     t_cvx = time.perf_counter() - t0
     D1 = deep_linear_dual_value_at_scale(X, Y, L, 1.0)
-    print(f"cvxpy + SCS  D(t=1) = {value:.10f}  closed form {D1:.10f}  rel. diff {abs(value - D1) / D1:.1e}"
+    print(f"cvxpy + Clarabel  D(t=1) = {value:.10f}  closed form {D1:.10f}  rel. diff {abs(value - D1) / D1:.1e}"
           f"   time {t_cvx:.3f} s (one solve, incl. canonicalisation)")
     print(f"ratio cvxpy / closed form: {t_cvx / t_closed:,.0f}x (two calls), {t_cvx / t_one:,.0f}x (one SVD)\n")
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from utils.course import checks
+from utils.course.check_messages import KINDS, resolve_kind
 from utils.course.checks import Exercise, check_exercise, register, registered_exercises
 
 EXERCISES = registered_exercises()
@@ -92,14 +93,58 @@ def test_bad_types_print_a_friendly_message_without_the_answer(exercise_id, bad,
     assert not _leaks(text, _reference(exercise_id))
 
 
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_exercise_declares_the_kind_and_unit_of_its_answer(exercise_id):
+    ex = checks._REGISTRY[exercise_id]
+    assert ex.kind in KINDS, f"{exercise_id}: register it with an explicit kind"
+    assert resolve_kind(ex.kind, _reference(exercise_id)) == ex.kind
+    assert ex.unit.strip(), f"{exercise_id}: say what the answer measures and on which scale"
+    assert not _leaks(ex.unit, _reference(exercise_id))
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_wrong_answer_says_what_kind_of_answer_is_expected(exercise_id, capsys):
+    ex = checks._REGISTRY[exercise_id]
+    for wrong in (_perturbed(_reference(exercise_id)), "a string"):
+        ok, text = _verdict_text(capsys, exercise_id, wrong)
+        assert not ok and f"Expected: {ex.unit}." in text
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_hints_point_at_the_idea_without_a_formula(exercise_id):
+    hint = checks._REGISTRY[exercise_id].hint
+    assert "=" not in hint and "^" not in hint, f"{exercise_id}: the hint hands over a formula: {hint}"
+    if checks._REGISTRY[exercise_id].kind == "count":
+        assert not re.search(r"L ?/ ?2|2 ?/ ?L|power|normalis", hint)
+
+
+@pytest.mark.parametrize("exercise_id", [e for e in EXERCISES if checks._REGISTRY[e].kind == "count"])
+def test_registered_counts_accept_only_the_exact_whole_number(exercise_id, capsys):
+    ref = int(_reference(exercise_id))
+    assert check_exercise(exercise_id, ref) and check_exercise(exercise_id, float(ref))
+    for near_miss in (ref + 0.49, ref - 0.2, ref + 1e-9):
+        ok, text = _verdict_text(capsys, exercise_id, near_miss)
+        assert not ok and "whole number" in text and not _leaks(text, ref)
+    ok, text = _verdict_text(capsys, exercise_id, ref + 1)
+    assert not ok and "off by one" in text and "normalisation" not in text and "L/2" not in text
+
+
+def test_percent_answer_to_the_relative_gap_exercise_is_recognised(capsys):
+    fractions = [e for e in EXERCISES if checks._REGISTRY[e].kind == "fraction"]
+    assert fractions, "the book has a relative gap to check"
+    for exercise_id in fractions:
+        ok, text = _verdict_text(capsys, exercise_id, 100 * _reference(exercise_id))
+        assert not ok and "this looks like a percentage; give a fraction" in text
+
+
 # ------------------------------------------------------------------ diagnostics, on throw-away exercises
 @pytest.fixture
 def toy(monkeypatch):
     """Register throw-away exercises '99.N' for the duration of one test."""
 
-    def make(number, value, rtol=1e-6, atol=1e-9, hint="think about it"):
+    def make(number, value, rtol=1e-6, atol=1e-9, hint="think about it", kind="auto", unit=""):
         ex_id = f"99.{number}"
-        monkeypatch.setitem(checks._REGISTRY, ex_id, Exercise(ex_id, lambda: value, rtol, atol, hint))
+        monkeypatch.setitem(checks._REGISTRY, ex_id, Exercise(ex_id, lambda: value, rtol, atol, hint, kind, unit))
         return ex_id
 
     return make
@@ -134,8 +179,10 @@ def test_wrong_order_is_diagnosed(toy, capsys):
 
 def test_wrong_shape_and_transpose_are_diagnosed(toy, capsys):
     ex = toy(1, np.arange(6.0).reshape(2, 3))
-    assert "shape (2, 3) is expected" in _says(capsys, ex, np.arange(6.0))
+    assert "2 x 3 matrix, shape (2, 3), is expected" in _says(capsys, ex, np.arange(6.0))
     assert "transposed" in _says(capsys, ex, np.arange(6.0).reshape(2, 3).T)
+    vector = toy(2, np.arange(4.0))
+    assert "a vector of 4 numbers, shape (4,), is expected" in _says(capsys, vector, np.arange(5.0))
 
 
 def test_rounded_answer_is_reported_close_but_outside_tolerance(toy, capsys):
@@ -147,6 +194,68 @@ def test_wrong_count_is_not_called_close(toy, capsys):
     ex = toy(1, 18, rtol=0.0, atol=0.5)
     assert check_exercise(ex, 18) and check_exercise(ex, 18.0)
     assert "close" not in _says(capsys, ex, 19)
+
+
+def test_percent_answer_is_recognised(toy, capsys):
+    fraction, percent = toy(1, 0.1234, kind="fraction"), toy(2, 12.34, kind="percent")
+    assert check_exercise(fraction, 0.1234) and check_exercise(percent, 12.34)
+    assert "this looks like a percentage; give a fraction" in _says(capsys, fraction, 12.34)
+    assert "this looks like a percentage; give a fraction" in _says(capsys, fraction, 12.3)  # a rounded percentage
+    assert "this looks like a fraction; give a percentage" in _says(capsys, percent, 0.1234)
+    assert "percentage" not in _says(capsys, fraction, 0.5)
+
+
+def test_a_hundredfold_plain_value_is_not_called_a_percentage(toy, capsys):
+    ex = toy(1, 0.1234, kind="value")
+    assert "percentage" not in _says(capsys, ex, 12.34)
+
+
+def test_count_answers_must_be_exact_integers(toy, capsys):
+    ex = toy(1, 9, kind="count", unit="a number of cells")
+    assert check_exercise(ex, 9) and check_exercise(ex, 9.0) and check_exercise(ex, np.int64(9))
+    assert check_exercise(ex, np.array([9.0]))
+    for near_miss in (9.49, 8.51, 9.000001):
+        text = _says(capsys, ex, near_miss)
+        assert "whole number is expected" in text and "Expected: a number of cells." in text
+
+
+def test_count_reference_given_as_a_float_is_still_exact(toy, capsys):
+    ex = toy(1, 4.0, kind="count")
+    assert check_exercise(ex, 4) and check_exercise(ex, 4.0)
+    assert "whole number" in _says(capsys, ex, 4.000001)
+
+
+def test_count_mistakes_get_count_advice_not_normalisation_advice(toy, capsys):
+    ex = toy(1, 18, kind="count")
+    off_by_one, double, negative = _says(capsys, ex, 17), _says(capsys, ex, 36), _says(capsys, ex, -18)
+    assert "off by one" in off_by_one
+    assert "counted exactly once" in double and "?" not in double
+    assert "never negative" in negative
+    for text in (off_by_one, double, negative):
+        assert not re.search(r"normalisation|L/2|2/L|constant factor|close", text), text
+
+
+def test_matrix_answers_are_checked_shape_first_then_values(toy, capsys):
+    ref = np.array([[1.5, -2.0, 0.25], [3.0, 0.5, -1.0]])
+    ex = toy(1, ref, kind="matrix")
+    wrong_shape_and_values = _says(capsys, ex, np.full((3, 3), 7.0))
+    assert "(3, 3)" in wrong_shape_and_values and "2 x 3 matrix" in wrong_shape_and_values
+    assert "entries" not in wrong_shape_and_values and "tolerance" not in wrong_shape_and_values
+    one_wrong = ref.copy()
+    one_wrong[1, 2] = 4.0
+    text = _says(capsys, ex, one_wrong)
+    assert "the shape is right, but 1 of 6 entries are not within tolerance" in text
+
+
+def test_kinds_are_inferred_from_the_reference_and_must_fit_it():
+    assert [resolve_kind("auto", r) for r in (True, 3, 2.5, [1.0, 2.0], np.eye(2))] == \
+        ["boolean", "count", "value", "vector", "matrix"]
+    for kind, ref in [("count", 2.5), ("matrix", [1.0, 2.0]), ("vector", 1.0), ("value", [1.0]),
+                      ("boolean", 1.0), ("fraction", np.eye(2))]:
+        with pytest.raises(ValueError, match="kind"):
+            resolve_kind(kind, ref)
+    with pytest.raises(ValueError, match="one of"):
+        resolve_kind("integer", 3)
 
 
 def test_nan_and_complex_and_bool_answers_are_rejected_with_a_message(toy, capsys):
@@ -213,8 +322,10 @@ def test_register_rejects_bad_ids_and_non_callables(args, error):
         register(*args)
 
 
-def test_register_rejects_negative_tolerances_and_duplicates():
+def test_register_rejects_negative_tolerances_unknown_kinds_and_duplicates():
     with pytest.raises(ValueError, match="non-negative"):
         register("99.7", lambda: 1.0, rtol=-1.0)
+    with pytest.raises(ValueError, match="kind"):
+        register("99.7", lambda: 1.0, kind="integer")
     with pytest.raises(ValueError, match="twice"):
         register(EXERCISES[0], lambda: 1.0)

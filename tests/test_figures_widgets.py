@@ -104,6 +104,17 @@ def test_slider_figure_gives_the_slider_its_name_and_description():
     assert _shown_image(widget)[1] == "a point"
 
 
+def test_picture_names_the_slider_handles_of_its_box_after_their_labels_when_it_loads():
+    # ipywidgets 8 leaves the slider handle (role="slider") unnamed; the picture's onload names it. Run in a
+    # browser by tests/test_browser_figures.py; here: the handler is there and survives the HTML escaping.
+    widget, _ = _moving_point_widget()
+    parser = _ImgParser()
+    parser.feed(widget.image.value)
+    (img,) = parser.images
+    assert "closest('.widget-box')" in img["onload"] and "setAttribute('aria-label', name)" in img["onload"]
+    assert "'.widget-slider [role=slider]'" in img["onload"]
+
+
 def test_alt_text_is_escaped_in_the_html():
     widget, _ = _moving_point_widget(alt='a "quoted" <b>point</b> & more')
     assert _shown_image(widget)[1] == 'a "quoted" <b>point</b> & more'

@@ -5,8 +5,10 @@
 
 import warnings
 
+import cvxpy as cp
 import numpy as np
 import pytest
+from pyodide_solvers import assert_same_results, hide_solvers_missing_in_pyodide, solve_with_scs
 
 from utils import (
     DeepLinearFit,
@@ -187,3 +189,32 @@ def test_cvxpy_programs_raise_when_the_solver_stops_early():
             deep_linear_dual_cvxpy(X0, Y0, max_iters=1)
         with pytest.raises(SolverError, match="not 'optimal'"):
             nuclear_norm_min_cvxpy(X0, Y0, max_iters=1)
+
+
+# ------------------------------------------------------------------ the solver of the in-browser edition
+def test_cvxpy_programs_give_the_same_results_without_the_solvers_pyodide_lacks(monkeypatch):
+    """JupyterLite's cvxpy has no SCS, ECOS or OSQP: both programs must not need them (same results)."""
+    calls = [lambda: deep_linear_dual_cvxpy(X0, Y0, bound=0.7), lambda: nuclear_norm_min_cvxpy(X0, Y0)]
+    with_all = [f() for f in calls]
+    hide_solvers_missing_in_pyodide(monkeypatch)
+    for f, expected in zip(calls, with_all, strict=True):
+        assert_same_results(f(), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cvxpy_programs_agree_with_scs_on_the_same_programs(seed):
+    """The values by Clarabel (utils) and by SCS (an independent solver, eps 1e-9) agree to 1e-7 relative."""
+    X, Y = instance(seed, n=4, d=6, k=3, rank=3)
+    Lam, W = cp.Variable(Y.shape), cp.Variable((X.shape[1], Y.shape[1]))
+    dual_scs = solve_with_scs(cp.Problem(cp.Maximize(cp.trace(Lam.T @ Y)), [cp.sigma_max(X.T @ Lam) <= 2.0]))
+    nuc_scs = solve_with_scs(cp.Problem(cp.Minimize(cp.normNuc(W)), [X @ W == Y]))
+    np.testing.assert_allclose(deep_linear_dual_cvxpy(X, Y, bound=2.0)[0], dual_scs, rtol=1e-7)
+    np.testing.assert_allclose(nuclear_norm_min_cvxpy(X, Y)[0], nuc_scs, rtol=1e-7)
+
+
+@pytest.mark.parametrize("r", [1, 2, 3])
+def test_cvxpy_programs_on_equal_singular_values_give_r_times_the_value(r):
+    """A = 0.7 I_r: ||A||_* = 0.7 r for both programs, r = 1 included (a 1 x 1 dual, as in chapter 02)."""
+    X, Y = np.eye(r), 0.7 * np.eye(r)
+    np.testing.assert_allclose(deep_linear_dual_cvxpy(X, Y)[0], 0.7 * r, rtol=1e-8)
+    np.testing.assert_allclose(nuclear_norm_min_cvxpy(X, Y)[0], 0.7 * r, rtol=1e-8)

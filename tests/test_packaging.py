@@ -106,7 +106,7 @@ def test_pyproject_declares_the_solvers_the_package_asks_cvxpy_for():
                 named.add(node.value)
             elif isinstance(node, ast.Attribute) and node.attr in SOLVERS:
                 named.add(node.attr)
-    assert {"SCS", "CLARABEL"} <= named  # the scan sees them
+    assert "CLARABEL" in named  # the scan sees them
     missing = {s.lower() for s in named} - set(_declared())
     assert not missing, f"solvers used by name but not declared: {sorted(missing)}"
 

@@ -2,10 +2,12 @@
 
 import itertools
 
+import cvxpy as cp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyodide_solvers import assert_same_results, hide_solvers_missing_in_pyodide, solve_with_scs
 
 from utils import (
     PARTITION_MAX_BRUTE_FORCE_N,
@@ -264,15 +266,76 @@ def test_values_do_not_depend_on_the_order_of_the_items(perm, seed):
 
 def test_an_optimal_status_with_violated_constraints_is_rejected(monkeypatch):
     import utils.primer.partition as module
-    from utils._cvx import solve_problem
+    from utils._cvx import solve_with_clarabel
 
-    def corrupting_solve(problem, what, solver, **options):
-        solve_problem(problem, what, solver, **options)
+    def corrupting_solve(problem, what, tolerances, **options):
+        solve_with_clarabel(problem, what, tolerances, **options)
         for variable in problem.variables():       # nu - 0.5 leaves the PSD cone; X - I/2 breaks diag(X) = 1
             shift = 0.5 * np.eye(variable.shape[0]) if variable.ndim == 2 else 0.5
             variable.value = variable.value - shift
-    monkeypatch.setattr(module, "solve_problem", corrupting_solve)
+    monkeypatch.setattr(module, "solve_with_clarabel", corrupting_solve)
     W = partition_problem_instance(4, seed=0)
     for fun in (partition_dual_value, partition_sdp_relaxation):
         with pytest.raises(SolverError, match="status 'optimal' but its solution violates the constraints"):
             fun(W)
+
+
+# ------------------------------------------------------------------ the solver of the in-browser edition
+def test_dual_and_relaxation_give_the_same_results_without_the_solvers_pyodide_lacks(monkeypatch):
+    """JupyterLite's cvxpy has no SCS, ECOS or OSQP: both SDPs must not need them (same results)."""
+    W = partition_problem_instance(7, seed=4)
+    calls = [lambda: partition_dual_value(W), lambda: partition_sdp_relaxation(W),
+             lambda: partition_bounds(W)]
+    with_all = [f() for f in calls]
+    hide_solvers_missing_in_pyodide(monkeypatch)
+    for f, expected in zip(calls, with_all, strict=True):
+        assert_same_results(tuple(f()), tuple(expected))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dual_and_relaxation_agree_with_scs_on_the_same_programs(seed):
+    """The values by Clarabel (utils) and by SCS (an independent solver, eps 1e-9) agree to 1e-7 relative."""
+    W = partition_problem_instance(9, seed=seed)
+    nu, X = cp.Variable(9), cp.Variable((9, 9), symmetric=True)
+    dual_scs = solve_with_scs(cp.Problem(cp.Maximize(-cp.sum(nu)), [W + cp.diag(nu) >> 0]))
+    sdp_scs = solve_with_scs(cp.Problem(cp.Minimize(cp.trace(W @ X)), [X >> 0, cp.diag(X) == 1]))
+    np.testing.assert_allclose(partition_dual_value(W)[0], dual_scs, rtol=1e-7)
+    np.testing.assert_allclose(partition_sdp_relaxation(W)[0], sdp_scs, rtol=1e-7)
+
+
+def test_a_tolerance_out_of_reach_is_retried_at_the_next_one(monkeypatch):
+    """Clarabel's "almost solved" (optimal_inaccurate) at 1e-10 is solved again at 1e-9, then certified."""
+    import utils._cvx as cvx
+
+    W = partition_problem_instance(6, seed=1)
+    expected = partition_dual_value(W)[0]
+    tolerances, real_solve = [], cvx.solve_problem
+
+    def first_solve_inaccurate(problem, what, solver, **options):
+        real_solve(problem, what, solver, **options)
+        tolerances.append(options["tol_gap_rel"])
+        if len(tolerances) == 1:
+            problem._status = "optimal_inaccurate"
+    monkeypatch.setattr(cvx, "solve_problem", first_solve_inaccurate)
+    assert partition_dual_value(W)[0] == pytest.approx(expected, rel=1e-8)
+    assert tolerances == [1e-10, 1e-9]
+
+
+def test_inaccurate_at_every_tolerance_raises_solver_error(monkeypatch):
+    import utils._cvx as cvx
+
+    real_solve = cvx.solve_problem
+
+    def always_inaccurate(problem, what, solver, **options):
+        real_solve(problem, what, solver, **options)
+        problem._status = "optimal_inaccurate"
+    monkeypatch.setattr(cvx, "solve_problem", always_inaccurate)
+    with pytest.raises(SolverError, match="'optimal_inaccurate', not 'optimal'"):
+        partition_sdp_relaxation(partition_problem_instance(5, seed=0))
+
+
+def test_one_item_has_dual_and_relaxation_equal_to_its_cost():
+    """n = 1: the only feasible points are x = +-1, so p* = d* = W_11 (no gap)."""
+    W = np.array([[-2.5]])
+    assert partition_dual_value(W)[0] == pytest.approx(-2.5, rel=1e-9)
+    assert partition_sdp_relaxation(W)[0] == pytest.approx(-2.5, rel=1e-9)

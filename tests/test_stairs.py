@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from utils import (  # noqa: E402
     StairsExplorer,
@@ -24,6 +25,7 @@ from utils import (  # noqa: E402
     draw_network_architecture,
     duality_gap_stairs,
     plot_stairs,
+    plot_stairs_comparison,
     stairs_explorer,
     stairs_values_from_axes,
     train_deep_linear,
@@ -103,6 +105,18 @@ def test_plot_stairs_labels_every_step_and_D_and_P():
     assert f"gap {values[-1] - values[0]:.4g}" in texts
 
 
+def test_stacked_panels_can_leave_out_the_x_label_and_keep_the_tick_labels_and_values():
+    fig, (top, bottom) = plt.subplots(2, 1)
+    plot_stairs([3.0, 2.0, 1.0], 4, t=0.9, ax=top, xlabel=False)
+    plot_stairs([3.0, 2.0, 1.0], 4, ax=bottom)
+    assert top.get_xlabel() == ""
+    assert bottom.get_xlabel().startswith("step l:")
+    assert [tl.get_text() for tl in top.get_xticklabels()] == [f"l={l}\n{l - 2} shared" for l in range(2, 5)]
+    np.testing.assert_allclose(stairs_values_from_axes(top), _closed_form_stairs([3.0, 2.0, 1.0], 4, t=0.9),
+                               rtol=1e-12)
+    plt.close(fig)
+
+
 def test_plot_stairs_draws_on_given_axes_and_returns_its_figure():
     fig, (ax1, ax2) = plt.subplots(1, 2)
     assert plot_stairs([1.0, 0.5], 3, ax=ax2) is fig
@@ -143,6 +157,52 @@ def test_stairs_values_from_axes_rejects_axes_without_stairs():
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="no stairs plot"):
         stairs_values_from_axes(ax)
+
+
+# ------------------------------------------------------------------------------------------ comparison figure
+_SPECTRA = {"flat": [1.0, 1.0, 1.0], "decaying": [2.0, 0.5, 0.1], "rank one": [3.0]}
+
+
+def test_comparison_draws_each_staircase_relative_to_its_dual_value():
+    depths = (2, 4, 7)
+    fig = plot_stairs_comparison(_SPECTRA, depths)
+    assert len(fig.axes) == len(depths)
+    for ax, L in zip(fig.axes, depths, strict=True):
+        assert ax.get_title() == f"L = {L}"
+        for i, sigma in enumerate(_SPECTRA.values()):
+            expected = _closed_form_stairs(sigma, L)
+            line = _line(ax, f"stairs-ratios-{i}")
+            np.testing.assert_array_equal(line.get_xdata(), np.arange(2, L + 1))
+            np.testing.assert_allclose(line.get_ydata(), expected / expected[0], rtol=1e-12)
+    # a rank-one target has no gap at any depth: its staircase is flat at 1
+    np.testing.assert_allclose(_line(fig.axes[-1], "stairs-ratios-2").get_ydata(), 1.0, rtol=1e-12)
+
+
+def test_comparison_fits_the_text_column_with_text_of_at_least_10_points():
+    fig = plot_stairs_comparison(_SPECTRA, (3, 5, 8))
+    fig.canvas.draw()
+    assert fig.get_figwidth() <= 6.88  # the text column is 688 px wide: shown at 100 dpi, never shrunk
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert len(texts) > 20
+    assert min(t.get_fontsize() for t in texts) >= 10
+
+
+@pytest.mark.parametrize(
+    ("spectra", "depths", "error"),
+    [
+        ({}, (3,), ValueError),
+        ({f"s{i}": [1.0] for i in range(5)}, (3,), ValueError),
+        ({"a": [1.0]}, (), ValueError),
+        ({"a": [1.0]}, (2, 3, 4, 5, 6), ValueError),
+        ({"a": [1.0]}, (1,), ValueError),
+        ({"a": [1.0]}, (2.5,), TypeError),
+        ({"a": [-1.0, 2.0]}, (3,), ValueError),
+        ({"a": [0.0]}, (3,), ValueError),
+    ],
+)
+def test_comparison_rejects_bad_input(spectra, depths, error):
+    with pytest.raises(error):
+        plot_stairs_comparison(spectra, depths)
 
 
 # ------------------------------------------------------------------------------------------ decaying_spectrum

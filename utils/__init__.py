@@ -43,6 +43,21 @@ _EXPORTS: dict[str, str] = {
     "partition_sdp_relaxation": "primer.partition",
     "partition_randomized_rounding": "primer.partition",
     "partition_bounds": "primer.partition",
+    # primer.toolkit, primer.gauges (the duality toolkit appendix)
+    "dual_norm": "primer.toolkit",
+    "norm_dual_step": "primer.toolkit",
+    "game_min_max": "primer.toolkit",
+    "game_max_min": "primer.toolkit",
+    "convex_combination_lp": "primer.toolkit",
+    "caratheodory_reduce": "primer.toolkit",
+    "von_neumann_bound": "primer.toolkit",
+    "horn_partial_products": "primer.toolkit",
+    "schatten_holder_sides": "primer.toolkit",
+    "gauge_lp": "primer.gauges",
+    "polar_vertices": "primer.gauges",
+    "support_function": "primer.gauges",
+    "atomic_norm_lp": "primer.gauges",
+    "atomic_dual_norm": "primer.gauges",
     # linear.closed_forms
     "schatten_norm": "linear.closed_forms",
     "min_norm_target": "linear.closed_forms",
@@ -93,6 +108,11 @@ _EXPORTS: dict[str, str] = {
     "TwoLayerConvexResult": "relu.two_layer",
     "TwoLayerReluPath": "relu.two_layer",
     "gauge_relu_features": "relu.two_layer",
+    # relu.gauge
+    "SampledReluGauge": "relu.gauge",
+    "relu_feature_samples": "relu.gauge",
+    "sampled_relu_gauge": "relu.gauge",
+    "relu_gauge_polygons": "relu.gauge",
     # relu.two_layer_training
     "two_layer_forward": "relu.two_layer_training",
     "two_layer_weight_decay_objective": "relu.two_layer_training",
@@ -128,6 +148,7 @@ _EXPORTS: dict[str, str] = {
     "slider_figure_widget": "figures.render",
     # figures.stairs
     "plot_stairs": "figures.stairs",
+    "plot_stairs_comparison": "figures.stairs",
     "stairs_values_from_axes": "figures.stairs",
     "stairs_explorer": "figures.stairs",
     "StairsExplorer": "figures.stairs",
@@ -136,6 +157,7 @@ _EXPORTS: dict[str, str] = {
     "plot_rank_versus_depth": "figures.low_rank",
     "low_rank_explorer": "figures.low_rank",
     "LowRankExplorer": "figures.low_rank",
+    "low_rank_figure_interactive": "figures.low_rank",
     # figures.network
     "draw_network_architecture": "figures.network",
     # figures.interactive
@@ -143,6 +165,7 @@ _EXPORTS: dict[str, str] = {
     "stairs_figure_interactive": "figures.interactive",
     "gap_versus_depth_interactive": "figures.interactive",
     "training_runs_interactive": "figures.interactive",
+    "precomputed_figure": "figures.precomputed",
     "show_interactive": "figures.interactive_html",
     "interactive_html": "figures.interactive_html",
     "interactive_grid": "figures.interactive_html",
@@ -160,9 +183,18 @@ _EXPORTS: dict[str, str] = {
     "draw_partition_values": "figures.primer",
     "plot_partition_gap_path": "figures.primer",
     "partition_gap_widget": "figures.primer",
+    # figures.toolkit
+    "plot_gauge_polar": "figures.toolkit",
+    # figures.primer (kernel-free twin of the partition widget)
+    "partition_gap_figure": "figures.primer",
+    # figures.norm_dual
+    "plot_norm_dual_step": "figures.norm_dual",
     # figures.two_layer
     "plot_weight_decay_fits": "figures.two_layer",
     "weight_decay_fit_widget": "figures.two_layer",
+    "weight_decay_fit_figure": "figures.two_layer",
+    # figures.gauge
+    "relu_gauge_figure": "figures.gauge",
     # data.real
     "REAL_DATASETS": "data.real",
     "RealDataset": "data.real",

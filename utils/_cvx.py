@@ -11,6 +11,12 @@ solve goes through :func:`solve_problem` and :func:`certify`:
   ``sqrt(sum_c ||violation_c||^2)`` over all constraints (cvxpy's ``Constraint.violation``) and the objective at
   the returned point; an "optimal" solution whose residual exceeds ``rtol * scale`` or whose objective differs
   from the reported value by more than ``rtol * max(|value|, scale)`` raises :class:`SolverError`, naming both.
+
+One solver for every program, :data:`CONIC_SOLVER` = Clarabel (interior point, for LPs, SOCPs and SDPs): it is
+also the solver of the in-browser edition (JupyterLite runs Pyodide, whose cvxpy has Clarabel and HiGHS
+but not SCS, ECOS or OSQP), so the book's outputs come from the solver that a reader's browser runs.
+:func:`clarabel_options` sets its stopping tolerances, :func:`solve_with_clarabel` solves at the tightest of
+several that Clarabel reaches.
 """
 
 from __future__ import annotations
@@ -24,6 +30,42 @@ from ._validation import check_constraint_residual, require_optimal
 from .errors import SolverError
 
 __all__: list[str] = []
+
+#: The solver of the package's convex programs (installed with cvxpy, and present in Pyodide's cvxpy-base).
+CONIC_SOLVER = "CLARABEL"
+
+
+def clarabel_options(tol: float, max_iter: int = 200) -> dict[str, float | int]:
+    """Clarabel's options for a solve to accuracy ``tol``.
+
+    Parameters
+    ----------
+    tol : float > 0
+        Every stopping tolerance of Clarabel: the absolute and relative duality gap (``tol_gap_abs``,
+        ``tol_gap_rel``) and the primal/dual feasibility (``tol_feas``); Clarabel's defaults are 1e-8.
+    max_iter : int >= 1
+        Iteration limit (Clarabel's default 200; an interior-point method needs a few dozen). Reaching it
+        gives the status ``user_limit``, which :func:`certify` rejects.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``problem.solve(solver=CONIC_SOLVER, ...)``.
+    """
+    return {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol, "max_iter": int(max_iter)}
+
+
+def solve_with_clarabel(problem: cp.Problem, what: str, tolerances, *, max_iter: int = 200) -> None:
+    """Solve with Clarabel at the tightest of ``tolerances`` that it reaches.
+
+    Solves at ``tolerances[0]`` (:func:`clarabel_options`) and, while the status is ``optimal_inaccurate``
+    (Clarabel's "almost solved": that tolerance was out of reach), again at the next one. The caller
+    certifies the last solve with :func:`certify`, which rejects any status but ``optimal``.
+    """
+    for tol in tolerances:
+        solve_problem(problem, what, CONIC_SOLVER, **clarabel_options(tol, max_iter))
+        if problem.status != "optimal_inaccurate":
+            return
 
 
 def solve_problem(problem: cp.Problem, what: str, solver: str, **options) -> None:

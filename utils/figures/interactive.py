@@ -42,6 +42,7 @@ __all__ += ["training_runs_interactive"]
 _DEFAULT_DEPTHS = tuple(range(2, 11))
 _DEFAULT_RANKS = tuple(range(1, 9))
 _DEFAULT_DECAYS = tuple(float(a) for a in np.arange(13) * 0.25)  # 0, 0.25, ..., 3 (exact in binary)
+_MODEBAR_PX = 34  # height of the strip at the top kept free for Plotly's toolbar: the title starts below it
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -146,15 +147,20 @@ def _slider(name: str, labels: list[str], active: int, offset_px: float, plot_px
 
 
 def _layout_with_sliders(sliders: list[tuple], plot_px: float = 340) -> dict:
-    """Layout with the plot area ``plot_px`` high and the sliders (name, labels, active, prefix) below it."""
-    top, below_axis, per_slider = 70, 95, 80  # pixels: title+legend, x-axis ticks+title, one slider
+    """Layout with the plot area ``plot_px`` high and the sliders (name, labels, active, prefix) below it.
+
+    From the top: a strip of ``_MODEBAR_PX`` pixels kept free for Plotly's toolbar (the modebar, drawn at the
+    top right of the figure), the title below it, the legend, the plot area, the x-axis and the sliders.
+    """
+    top, below_axis, per_slider = _MODEBAR_PX + 58, 95, 80  # pixels: toolbar+title+legend, x-axis, one slider
     bottom = below_axis + per_slider * len(sliders)
     return dict(
         template=go.layout.Template(layout=pio.templates["plotly_white"].layout),
         height=top + plot_px + bottom,
         margin=dict(l=60, r=20, t=top, b=bottom),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
-        title=dict(x=0.0, xref="paper", xanchor="left", y=0.985, yanchor="top", font=dict(size=14)),
+        title=dict(x=0.0, xref="paper", xanchor="left", y=1.0, yref="container", yanchor="top",
+                   pad=dict(t=_MODEBAR_PX), font=dict(size=14)),
         sliders=[_slider(name, labels, active, below_axis + per_slider * k, plot_px, prefix)
                  for k, (name, labels, active, prefix) in enumerate(sliders)],
     )  # fmt: skip

@@ -7,6 +7,7 @@ The figures themselves are made by :mod:`utils.figures.interactive`; each stores
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -19,7 +20,8 @@ __all__ = ["interactive_grid", "interactive_html", "show_interactive"]
 STAIRS_KIND = "duality-stairs"
 GAP_KIND = "duality-gap-versus-depth"
 RUNS_KIND = "training-runs"
-KINDS = (STAIRS_KIND, GAP_KIND, RUNS_KIND)
+PRECOMPUTED_KIND = "precomputed"  # any figure: one stored (restyle, relayout) pair per slider position
+KINDS = (STAIRS_KIND, GAP_KIND, RUNS_KIND, PRECOMPUTED_KIND)
 _DIV_ID = re.compile(r"[A-Za-z0-9_-]+")  # what interactive_html accepts as an HTML id
 _HEIGHT = 600  # fallback height (px) of a figure without layout.height
 
@@ -85,6 +87,11 @@ _SCRIPT = """
       });
       var prefix = m.title ? m.title + ", " : "";
       return [{y: ys}, {"title.text": prefix + "width " + m.widths[i[0]] + ": " + counts.join(", ")}];
+    },
+    __PRECOMPUTED_KIND__: function (m, i) {
+      var flat = 0;
+      for (var k = 0; k < m.shape.length; k++) { flat = flat * m.shape[k] + i[k]; }
+      return m.updates[flat];
     }
   };
   function draw() {
@@ -150,16 +157,26 @@ def interactive_html(fig, div_id: str | None = None) -> str:
         "__STAIRS_KIND__": json.dumps(STAIRS_KIND),
         "__GAP_KIND__": json.dumps(GAP_KIND),
         "__RUNS_KIND__": json.dumps(RUNS_KIND),
+        "__PRECOMPUTED_KIND__": json.dumps(PRECOMPUTED_KIND),
         "__SPEC__": spec_json,  # last: the figure's own text cannot inject a placeholder
     }
     script = _SCRIPT
     for placeholder, value in fields.items():
         script = script.replace(placeholder, value)
     height = int(fig.layout.height or _HEIGHT)
+    alt = html.escape(str((fig.layout.meta or {}).get("alt") or _default_alt(fig)), quote=True)
     return (
-        f'<div id="{div_id}" class="plotly-graph-div duality-interactive" data-kind="{kind}" '
-        f'style="height:{height}px; width:100%;"></div>\n<script type="text/javascript">{script}</script>'
+        f'<div id="{div_id}" class="plotly-graph-div duality-interactive" data-kind="{kind}" role="figure" '
+        f'aria-label="{alt}" style="height:{height}px; width:100%;"></div>\n'
+        f'<script type="text/javascript">{script}</script>'
     )
+
+
+def _default_alt(fig) -> str:
+    """A text alternative from the figure itself: its title and the names of its sliders."""
+    title = re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or "")).strip()
+    names = ", ".join(str(s.name) for s in fig.layout.sliders)
+    return f"Interactive figure: {title}" + (f" (sliders: {names})" if names else "")
 
 
 def show_interactive(fig) -> None:

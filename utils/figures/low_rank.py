@@ -1,18 +1,26 @@
-"""Static figures and a widget for the low-rank bias of depth: singular values of the penalised solutions
-over (L, beta), and their numerical and effective ranks (computed by :mod:`utils.linear.ranks`)."""
+"""Static figures, a widget and an in-browser figure for the low-rank bias of depth: singular values of the
+penalised solutions over (L, beta), and their numerical and effective ranks (computed by :mod:`utils.linear.ranks`).
+
+The widget (:func:`low_rank_explorer`, needs a kernel) and the in-browser figure (:func:`low_rank_figure_interactive`,
+works without one) show the same state for the same slider positions: both draw :func:`_low_rank_state`."""
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+import plotly.graph_objects as go
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from plotly.subplots import make_subplots
 
-from .._validation import check_depth, check_positive
+from .._validation import as_vector, check_depth, check_positive
 from ..linear.ranks import _grid, ranks_from_singular_values
+from .interactive import InteractiveFigure, _index_in
+from .precomputed import precomputed_figure
 from .render import canvas_png
 
 __all__ = ["plot_low_rank_spectra", "plot_rank_versus_depth", "low_rank_explorer", "LowRankExplorer"]
+__all__ += ["low_rank_figure_interactive"]
 
 
 def _check_path(singular_values, depths, betas):
@@ -25,6 +33,31 @@ def _check_path(singular_values, depths, betas):
     if not np.all(np.isfinite(sv)) or np.any(sv < 0):
         raise ValueError("singular values must be finite and >= 0")
     return sv, depths, betas
+
+
+def _check_reference(reference, r):
+    """``reference`` as a float vector of length ``r`` (or None)."""
+    if reference is None:
+        return None
+    ref = as_vector("reference", reference)
+    if ref.size != r:
+        raise ValueError(f"reference must have one singular value per index ({r}), got {ref.size}")
+    return ref
+
+
+def _low_rank_state(sv, numerical, eff, depths, betas, i, j) -> dict:
+    """What the explorers show at depth ``depths[i]`` and weight decay ``betas[j]`` (arrays from the path).
+
+    Returns ``{"spectrum": sv[i, j], "rank": numerical[:, j], "effective": eff[:, j], "marker": (L, rank),
+    "title": "L = ..., beta = ...: rank ..., effective rank ..."}``.
+    """
+    return {
+        "spectrum": sv[i, j],
+        "rank": numerical[:, j],
+        "effective": eff[:, j],
+        "marker": (depths[i], int(numerical[i, j])),
+        "title": f"L = {depths[i]}, beta = {betas[j]:g}: rank {numerical[i, j]}, effective rank {eff[i, j]:.2f}",
+    }
 
 
 # --------------------------------------------------------------------------------------------- static figures
@@ -134,6 +167,7 @@ class LowRankExplorer(widgets.VBox):
 
     def __init__(self, singular_values, depths, betas, reference=None, *, rtol=1e-6, dpi=80):
         sv, depths, betas = _check_path(singular_values, depths, betas)
+        reference = _check_reference(reference, sv.shape[2])
         self._sv, self._depths, self._betas = sv, depths, betas
         self._num, self._eff = ranks_from_singular_values(sv, rtol)
         style = {"description_width": "initial"}
@@ -179,12 +213,12 @@ class LowRankExplorer(widgets.VBox):
         """Show the precomputed solution for the current sliders and re-render the PNG."""
         i = self._depths.index(self.depth.value)
         j = self._betas.index(self.beta.value)
-        self.spectrum_line.set_ydata(self._sv[i, j])
-        self._titles[0].set_text(f"L = {self._depths[i]}, beta = {self._betas[j]:g}: rank {self._num[i, j]}, "
-                                 f"effective rank {self._eff[i, j]:.2f}")
-        self._rank_line.set_ydata(self._num[:, j])
-        self._eff_line.set_ydata(self._eff[:, j])
-        self._marker.set_data([self._depths[i]], [self._num[i, j]])
+        state = _low_rank_state(self._sv, self._num, self._eff, self._depths, self._betas, i, j)
+        self.spectrum_line.set_ydata(state["spectrum"])
+        self._titles[0].set_text(state["title"])
+        self._rank_line.set_ydata(state["rank"])
+        self._eff_line.set_ydata(state["effective"])
+        self._marker.set_data([state["marker"][0]], [state["marker"][1]])
         self._titles[1].set_text(f"beta = {self._betas[j]:g}")
         self._canvas.restore_region(self._background)
         for artist in self._dynamic:
@@ -213,3 +247,81 @@ def low_rank_explorer(singular_values, depths, betas, reference=None, rtol=1e-6)
         As :func:`plot_rank_versus_depth`.
     """
     return LowRankExplorer(singular_values, depths, betas, reference, rtol=rtol)
+
+
+# --------------------------------------------------------------------------------------------- in-browser figure
+def low_rank_figure_interactive(singular_values, depths, betas, reference=None, *, rtol=1e-6, depth=None,
+                                beta=None) -> InteractiveFigure:
+    """The explorer of :func:`low_rank_explorer` as an in-browser figure: sliders for L and beta, no kernel needed.
+
+    Every slider position is tabulated with :func:`utils.precomputed_figure` from the same precomputed path and
+    the same rank measures (:func:`utils.ranks_from_singular_values`) as the widget.
+
+    Parameters
+    ----------
+    singular_values : ndarray, shape (len(depths), len(betas), r)
+        Singular values of the solutions (from :func:`low_rank_path`), finite and >= 0.
+    depths, betas : sequences
+        The grids used: increasing integers >= 2 and floats > 0.
+    reference : array_like of length r, optional
+        Singular values drawn as grey circles in the left panel (e.g. of the least-squares fit ``X^+ Y``).
+    rtol : float in (0, 1)
+        Relative tolerance of the numerical rank.
+    depth, beta : optional
+        Initial slider positions, entries of ``depths`` and ``betas`` (default: the first of each).
+
+    Returns
+    -------
+    InteractiveFigure
+        Left panel (x axis ``x``): traces 0 ``reference`` (empty if None) and 1 the singular values
+        ``singular_values[i, j]`` against their index 1..r. Right panel (x axis ``x2``): traces 2 the numerical
+        rank and 3 the effective rank of the solutions against L for ``betas[j]``, and 4 the point
+        ``(depths[i], rank)``. The title gives L, beta, the rank and the effective rank. Sliders: depth, beta.
+
+    Raises
+    ------
+    ValueError
+        For a shape mismatch, negative or non-finite singular values, bad grids or ``rtol``, a reference of the
+        wrong length, or an initial ``depth``/``beta`` that is not on the grid.
+    """
+    sv, depths, betas = _check_path(singular_values, depths, betas)
+    ref = _check_reference(reference, sv.shape[2])
+    numerical, eff = ranks_from_singular_values(sv, rtol)
+    i0 = 0 if depth is None else _index_in("depth", check_depth(depth), depths)
+    j0 = 0 if beta is None else _index_in("beta", check_positive("beta", beta), betas)
+    idx = np.arange(1, sv.shape[2] + 1)
+
+    def update(i, j):
+        state = _low_rank_state(sv, numerical, eff, depths, betas, i, j)
+        x = [idx if ref is not None else [], idx, depths, depths, [state["marker"][0]]]
+        y = [ref if ref is not None else [], state["spectrum"], state["rank"], state["effective"],
+             [state["marker"][1]]]
+        return {"x": x, "y": y}, {"title.text": state["title"]}
+
+    base = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
+    grey = dict(color="#999999", size=9, symbol="circle-open")
+    base.add_trace(go.Scatter(name="least squares", mode="markers", marker=grey, showlegend=ref is not None,
+                              hovertemplate="least squares: sigma_%{x} = %{y:.4f}<extra></extra>"), row=1, col=1)
+    base.add_trace(go.Scatter(name="solution", mode="lines+markers", line=dict(color="#1f77b4"),
+                              hovertemplate="sigma_%{x} = %{y:.4f}<extra></extra>"), row=1, col=1)
+    base.add_trace(go.Scatter(name="numerical rank", mode="lines+markers", line=dict(color="#ff7f0e"),
+                              hovertemplate="L = %{x}: rank %{y}<extra></extra>"), row=1, col=2)
+    base.add_trace(go.Scatter(name="effective rank", mode="lines+markers", line=dict(color="#2ca02c", dash="dash"),
+                              marker=dict(symbol="square-open"),
+                              hovertemplate="L = %{x}: effective rank %{y:.3f}<extra></extra>"), row=1, col=2)
+    base.add_trace(go.Scatter(name="chosen L", mode="markers", showlegend=False,
+                              marker=dict(color="black", size=16, symbol="circle-open"), hoverinfo="skip"),
+                   row=1, col=2)
+    top = max(float(sv.max()), float(ref.max()) if ref is not None else 0.0)
+    base.update_xaxes(title_text="index i", tickvals=idx.tolist(), row=1, col=1)
+    base.update_yaxes(title_text="singular value", range=[0, 1.08 * top if top > 0 else 1], row=1, col=1)
+    base.update_xaxes(title_text="depth L", tickvals=depths, row=1, col=2)
+    base.update_yaxes(title_text="rank", range=[-0.2, sv.shape[2] + 0.5], row=1, col=2)
+    sliders = [("depth", [str(L) for L in depths], i0, "depth L = "),
+               ("beta", [f"{b:g}" for b in betas], j0, "weight decay beta = ")]
+    alt = ("Two panels with sliders for the depth L and the weight decay beta. Left: the singular values of the "
+           "penalised solution at the chosen L and beta against their index" +
+           (", with those of the least-squares fit as grey circles" if ref is not None else "") +
+           ". Right: the numerical rank and the effective rank of the solutions against L for the chosen beta, "
+           "the chosen L circled. The title gives the rank and the effective rank of the chosen solution.")
+    return precomputed_figure(base, sliders, update, alt=alt, plot_px=300)

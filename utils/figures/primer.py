@@ -5,20 +5,26 @@ Along ``W(theta) = theta R - (1 - theta)|R|`` (``partition_frustrated_instance``
 ``x^T W(theta) x`` of every partition (``partition_objective_values``). This module only draws those numbers:
 the gap ``p* - d*`` against ``theta`` (:func:`draw_partition_gap_curve`), the histogram of the objective values
 with the three bounds at one ``theta`` (:func:`draw_partition_values`), a static figure with one histogram per
-marked ``theta`` (:func:`plot_partition_gap_path`) and a slider over ``theta`` (:func:`partition_gap_widget`).
+marked ``theta`` (:func:`plot_partition_gap_path`), a slider over ``theta`` (:func:`partition_gap_widget`, needs a
+kernel) and its kernel-free twin (:func:`partition_gap_figure`, every slider position precomputed).
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+import plotly.graph_objects as go
 from matplotlib.figure import Figure
+from plotly.subplots import make_subplots
 
 from .._validation import as_matrix, as_vector
+from .interactive import InteractiveFigure
+from .precomputed import precomputed_figure
 from .render import SliderFigure, slider_figure_widget
 from .style import DUAL_COLOR, PRIMAL_COLOR, STEP_COLOR, WIDGET_DPI
 
 __all__ = ["draw_partition_gap_curve", "draw_partition_values", "plot_partition_gap_path", "partition_gap_widget"]
+__all__ += ["partition_gap_figure"]
 
 _N_BINS = 40
 #: Colour of the eigenvalue bound (a weaker lower bound than d*): grey, to leave green to d*.
@@ -273,3 +279,69 @@ def partition_gap_widget(thetas, bounds, objective_values, theta=None) -> Slider
     return slider_figure_widget(
         slider, fig, update, alt=lambda value: _describe(path, path.index(value)),
         slider_tooltip="frustration theta of W(theta) = theta R - (1 - theta)|R|: the gap is zero up to 0.5")
+
+
+def _gap_figure_update(path: _GapPath, k: int) -> tuple[dict, dict]:
+    """Trace data (gap curve, theta marker, histogram, p*, d*, n lambda_min) and title at ``thetas[k]``."""
+    top_gap, top_count = 1.05 * max(float(path.gap.max()), 1e-12), 1.05 * float(path.counts.max())
+    centres = (path.edges[:-1] + path.edges[1:]) / 2
+    vertical = [[x, x] for x in (path.thetas[k], path.opt[k], path.dual[k], path.eig[k])]
+    restyle = {"x": [path.thetas, vertical[0], centres, *vertical[1:]],
+               "y": [path.gap, [0.0, top_gap], path.counts[k], *([[0.0, top_count]] * 3)]}
+    return restyle, {"title.text": f"θ = {path.thetas[k]:.3f}: gap p* − d* = {path.gap[k]:.4f}"}
+
+
+def partition_gap_figure(thetas, bounds, objective_values, theta=None) -> InteractiveFigure:
+    """The kernel-free twin of :func:`partition_gap_widget`: the same two panels, redrawn in the browser.
+
+    Every slider position is precomputed (with :func:`utils.precomputed_figure`) from the same numbers the widget
+    draws, so the figure works on the website, where no Python kernel runs.
+
+    Parameters
+    ----------
+    thetas, bounds, objective_values : as in :func:`draw_partition_values`.
+    theta : float or None
+        Initial position of the slider (default: the last grid value); the nearest grid value is shown.
+
+    Returns
+    -------
+    InteractiveFigure (a Plotly figure, one slider with the labels ``f"{theta:.3f}"``). Traces, in order: the gap
+    ``p* - d*`` against ``thetas``, the vertical marker at the current ``theta``, the histogram of
+    ``x^T W(theta) x`` (bin centres, counts over the widget's common 40 bins) and the vertical lines at ``p*``,
+    ``d*`` and ``n lambda_min``; the title states ``theta`` and the gap.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`draw_partition_values`.
+    """
+    path = _GapPath(thetas, bounds, objective_values)
+    (theta,) = _check_marks([path.thetas[-1] if theta is None else theta], path, "theta")
+    base = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
+    width = float(path.edges[1] - path.edges[0])
+    for trace, col in [
+        (go.Scatter(name="gap p* − d*", mode="lines+markers", line=dict(color=PRIMAL_COLOR), marker=dict(size=4)), 1),
+        (go.Scatter(name="current θ", mode="lines", line=dict(color=STEP_COLOR)), 1),
+        (go.Bar(name="partitions", marker=dict(color="#bfbfbf"), width=width, showlegend=False), 2),
+        (go.Scatter(name="p*", mode="lines", line=dict(color=PRIMAL_COLOR)), 2),
+        (go.Scatter(name="d*", mode="lines", line=dict(color=DUAL_COLOR, dash="dash")), 2),
+        (go.Scatter(name="n λ_min", mode="lines", line=dict(color="#666666", dash="dot")), 2),
+    ]:
+        base.add_trace(trace, row=1, col=col)
+    base.add_vrect(x0=path.thetas[0], x1=min(0.5, path.thetas[-1]), fillcolor=DUAL_COLOR, opacity=0.1,
+                   line_width=0, row=1, col=1, annotation_text="all W<sub>ij</sub> ≤ 0: zero gap",
+                   annotation_position="top left", annotation_font_size=11)
+    base.update_xaxes(title_text="frustration θ", row=1, col=1)
+    base.update_yaxes(title_text="gap p* − d*", row=1, col=1)
+    base.update_xaxes(title_text="x<sup>T</sup>W(θ)x over all partitions",
+                      range=[path.edges[0], path.edges[-1]], row=1, col=2)
+    base.update_yaxes(title_text="number of partitions", range=[0, 1.05 * path.counts.max()], row=1, col=2)
+    alt = (f"Left: the duality gap p* - d* of the partitioning problem against the frustration theta from "
+           f"{path.thetas[0]:g} to {path.thetas[-1]:g}, zero up to theta = 0.5, with the slider's theta marked. "
+           f"Right: histogram of x^T W(theta) x over all partitions at that theta, with vertical lines at the "
+           f"optimum p*, the dual value d* and the eigenvalue bound n lambda_min. The slider moves theta over "
+           f"{path.thetas.size} grid values; the title states theta and the gap.")
+    labels = [f"{t:.3f}" for t in path.thetas]
+    return precomputed_figure(base, [("theta", labels, path.index(theta), "θ = ")],
+                              lambda k: _gap_figure_update(path, k), alt=alt, plot_px=300)
+

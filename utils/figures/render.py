@@ -7,7 +7,11 @@ not run; each chapter shows a static or an in-browser figure next to them.
 Accessibility: the picture of :func:`slider_figure_widget` is an ``<img>`` element with an ``alt`` attribute
 that describes what it shows at the current slider value (inside a polite live region, so a screen reader
 announces the new description when the slider moves), and the slider carries a visible label (its
-``description``, the accessible name) and a longer description (its ``tooltip``).
+``description``) and a longer description (its ``tooltip``). ipywidgets 8 draws the slider as a noUiSlider
+handle (``role="slider"``) that its visible label does not name, and has no trait for an ARIA label; so the
+picture's ``onload`` handler (:func:`picture_html`) gives every slider handle in its box its visible label
+as ``aria-label`` (it runs wherever the widget is drawn: JupyterLab, Notebook, Colab, a page with saved widget
+state). Other widgets that show a picture next to sliders can use :func:`picture_html` in an ``HTML`` widget.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["figure_png", "canvas_png", "slider_figure_widget", "SliderFigure"]
+__all__ = ["figure_png", "canvas_png", "picture_html", "slider_figure_widget", "SliderFigure"]
 
 
 def canvas_png(canvas: FigureCanvasAgg) -> bytes:
@@ -66,12 +70,45 @@ def figure_png(fig) -> bytes:
     return canvas_png(canvas)
 
 
-def _img_html(png: bytes, alt: str) -> str:
-    """An ``<img>`` element holding ``png`` as a data URI, with ``alt`` as its text alternative."""
+# Run by the picture's onload: give every slider handle in the nearest enclosing ipywidgets box that has sliders
+# the text of its visible label as aria-label (retried for up to 2 s, as the box may attach the picture before
+# the sliders are drawn).
+_NAME_SLIDERS_JS = ("(function f(img, tries) {"
+                    " var sel = '.widget-slider [role=slider]', box = img.closest('.widget-box'), named = 0;"
+                    " while (box && !box.querySelector(sel)) {"
+                    " box = box.parentElement && box.parentElement.closest('.widget-box'); }"
+                    " (box ? box.querySelectorAll(sel) : []).forEach(function (h) {"
+                    " var label = h.closest('.widget-slider').querySelector('.widget-label'),"
+                    " name = label && (label.textContent.trim() || label.title);"
+                    " if (name) { h.setAttribute('aria-label', name); named++; } });"
+                    " if (!named && tries < 40) { setTimeout(function () { f(img, tries + 1); }, 50); }"
+                    " })(this, 0)")
+
+
+def picture_html(png: bytes, alt: str) -> str:
+    """HTML for an ipywidgets ``HTML`` picture: ``png`` as a data-URI ``<img>`` with ``alt`` as its text alternative.
+
+    The ``<img>`` sits in a polite live region (a screen reader announces a new ``alt`` after a redraw), and its
+    ``onload`` names every slider handle (``role="slider"``) of the nearest enclosing ipywidgets box that has
+    sliders (``VBox`` or ``HBox``) after the slider's visible label (``aria-label``), which ipywidgets 8 does
+    not do.
+
+    Parameters
+    ----------
+    png : bytes
+        The picture (PNG).
+    alt : str
+        Its text alternative (escaped here).
+
+    Returns
+    -------
+    str
+        ``<div class="book-widget-figure" aria-live="polite"><img ...></div>``.
+    """
     data = base64.b64encode(png).decode("ascii")
     return (f'<div class="book-widget-figure" aria-live="polite">'
             f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
-            f'style="max-width:100%; height:auto"></div>')
+            f'onload="{html.escape(_NAME_SLIDERS_JS, quote=True)}" style="max-width:100%; height:auto"></div>')
 
 
 class SliderFigure(widgets.VBox):
@@ -80,7 +117,8 @@ class SliderFigure(widgets.VBox):
     Attributes
     ----------
     slider : the ipywidgets slider (first child).
-    image : ipywidgets.HTML (second child) holding an ``<img>`` with the PNG as a data URI and ``alt`` text.
+    image : ipywidgets.HTML (second child) holding an ``<img>`` with the PNG as a data URI and ``alt`` text
+        (its ``onload`` names the slider handle after the slider's description, see the module docstring).
     figure : the matplotlib Figure, updated in place.
     png : bytes, the PNG currently shown.
     alt : str, the text alternative currently shown.
@@ -106,7 +144,7 @@ class SliderFigure(widgets.VBox):
         self._update(value)
         self.png = figure_png(self.figure)
         self.alt = self._alt(value) if callable(self._alt) else self._alt
-        self.image.value = _img_html(self.png, self.alt)
+        self.image.value = picture_html(self.png, self.alt)
 
 
 def _check_text(name: str, value, *, allow_callable: bool = False) -> None:
@@ -126,7 +164,8 @@ def slider_figure_widget(slider: widgets.ValueWidget, fig, update: Callable[[obj
     Parameters
     ----------
     slider : ipywidgets slider (any ``ValueWidget`` with a ``description``)
-        Its ``description`` is its visible label and accessible name; it must not be empty.
+        Its ``description`` is its visible label and the ``aria-label`` of its drawn handle; it must not be
+        empty.
     fig : matplotlib Figure
         Kept and updated in place by ``update``; preferably a plain ``Figure`` (not made by pyplot, so that the
         notebook does not also show it as a static image).

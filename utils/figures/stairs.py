@@ -11,8 +11,9 @@ parallel branches gives, with the paper's index ``l = s + 2`` in ``2..L``, the v
 a staircase ``D = P^2 <= P^3 <= ... <= P^L = P`` (strictly increasing iff rank(A) >= 2), where ``A = X^+ Y``.
 The values come from :func:`utils.linear.spectra.stairs_from_singular_values`; this module only draws.
 
-Public names: :func:`plot_stairs`, :func:`stairs_values_from_axes` and :func:`stairs_explorer` (returns a
-:class:`StairsExplorer` widget). The spectra of the explorer come from
+Public names: :func:`plot_stairs`, :func:`plot_stairs_comparison` (several spectra and depths, sized for the
+text column), :func:`stairs_values_from_axes` and :func:`stairs_explorer` (returns a :class:`StairsExplorer`
+widget). The spectra of the explorer come from
 :func:`utils.linear.spectra.decaying_spectrum`; the architecture diagrams of the stairs chapter are drawn by
 :func:`utils.figures.network.draw_network_architecture`.
 """
@@ -33,11 +34,13 @@ from ..linear.spectra import decaying_spectrum, stairs_from_singular_values
 from .render import canvas_png
 from .style import DUAL_COLOR, PRIMAL_COLOR, STEP_COLOR
 
-__all__ = ["plot_stairs", "stairs_values_from_axes", "stairs_explorer", "StairsExplorer"]
+__all__ = ["plot_stairs", "plot_stairs_comparison", "stairs_values_from_axes", "stairs_explorer", "StairsExplorer"]
 
 _MAX_EXPLORER_DEPTH = 10
 _MAX_EXPLORER_RANK = 8
 _MAX_CACHED_BACKGROUNDS = 24  # ~0.65 MB each at the default size
+# colour, marker, line style: distinguishable also where two staircases nearly coincide
+_COMPARISON_STYLES = (("#9467bd", "o", "-"), ("#ff7f0e", "s", "--"), ("#8c564b", "^", "-"), ("#17becf", "D", ":"))
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -74,7 +77,7 @@ class _StairsArtists:
     with L, the y-limits or the scale mode, which lets the explorer blit.
     """
 
-    def __init__(self, ax, n_value_labels: int, compact_ticks: bool = False):
+    def __init__(self, ax, n_value_labels: int, compact_ticks: bool = False, xlabel: bool = True):
         self.ax = ax
         self._compact = compact_ticks  # one-line tick labels "l" (fewer glyphs: faster widget redraws)
         self.steps, = ax.plot([], [], color=STEP_COLOR, lw=2.5, solid_capstyle="butt", gid="stairs-steps")
@@ -90,7 +93,8 @@ class _StairsArtists:
         ax.add_patch(self.gap_arrow)
         self.value_texts = [ax.text(0, 0, "", ha="center", va="bottom", fontsize=7, color="0.25")
                             for _ in range(n_value_labels)]
-        ax.set_xlabel("step l: layers 1..l-2 shared (l-2 shared layers), layers l-1..L parallel", fontsize=9)
+        if xlabel:
+            ax.set_xlabel("step l: layers 1..l-2 shared (l-2 shared layers), layers l-1..L parallel", fontsize=9)
         ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.grid(axis="y", alpha=0.3)
         self.dynamic = [self.d_line, self.p_line, self.steps, self.points, self.d_text, self.p_text,
@@ -145,7 +149,7 @@ class _StairsArtists:
         return (self._L, self._scale, tuple(self.ax.get_ylim()))
 
 
-def plot_stairs(sigma, L, t=None, ax=None):
+def plot_stairs(sigma, L, t=None, ax=None, *, xlabel=True):
     """Draw the staircase ``D = P^2 <= ... <= P^L = P`` for singular values ``sigma``.
 
     The values are those of the book's appendix *Derivations and conventions*, section 3.
@@ -161,6 +165,9 @@ def plot_stairs(sigma, L, t=None, ax=None):
         over t, ``P^l = (L/2) ||A||_{S_{2/l}}^{2/L}``.
     ax : matplotlib Axes or None
         Axes to draw on; a new figure is made when None.
+    xlabel : bool
+        Label the x-axis with the meaning of the step index (default). ``False`` leaves the label out, e.g. for
+        the upper of two stacked panels, whose tick labels ("l=3, 1 shared") already say it.
 
     Returns
     -------
@@ -180,8 +187,61 @@ def plot_stairs(sigma, L, t=None, ax=None):
         fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
     else:
         fig = ax.figure
-    artists = _StairsArtists(ax, n_value_labels=L - 1)
+    artists = _StairsArtists(ax, n_value_labels=L - 1, xlabel=bool(xlabel))
     artists.update(values, L, optimised=t is None, t=t)
+    return fig
+
+
+def plot_stairs_comparison(spectra, depths):
+    """Stairs of several spectra side by side, one panel per depth, each relative to its dual value ``D``.
+
+    In the panel of depth ``L``, spectrum ``sigma`` is drawn as the step line of the ratios
+    ``P^l / D = (||A||_{S_{2/l}} / ||A||_*)^{2/L}``, l = 2..L (values optimised over t, so ``D = P^2``): it starts
+    at 1, and its last value minus 1 is the gap ``(P - D) / D``. The panels share the y-axis. The figure is 6.8 in
+    wide with 10 pt text, so it is readable at the width of the book's text column.
+
+    Parameters
+    ----------
+    spectra : mapping of str to array_like, shape (r,)
+        Legend label -> singular values of ``A`` (>= 0, at least one positive); 1 to 4 spectra.
+    depths : sequence of int
+        Depths ``L >= 2``, one panel each, 1 to 4.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        In panel ``j`` (``fig.axes[j]``, depth ``depths[j]``) the line with gid ``f"stairs-ratios-{i}"`` has
+        x = 2..L and y = ``stairs_from_singular_values(sigma_i, L) / P^2`` for the i-th spectrum.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad singular values or depths (as :func:`plot_stairs`), or too few or too many spectra or depths.
+    """
+    import matplotlib.pyplot as plt
+
+    spectra = {str(name): _check_singular_values(sig) for name, sig in dict(spectra).items()}
+    depths = [check_depth(L, minimum=2) for L in depths]
+    if not 1 <= len(spectra) <= len(_COMPARISON_STYLES) or not 1 <= len(depths) <= 4:
+        raise ValueError(f"give 1 to {len(_COMPARISON_STYLES)} spectra and 1 to 4 depths, "
+                         f"got {len(spectra)} and {len(depths)}")  # fmt: skip
+    fig, axes = plt.subplots(1, len(depths), figsize=(6.8, 3.3), sharey=True, layout="constrained", squeeze=False)
+    for ax, L in zip(axes[0], depths, strict=True):
+        ls = np.arange(2, L + 1)
+        styles = _COMPARISON_STYLES[: len(spectra)]
+        for i, ((name, sig), (color, marker, style)) in enumerate(zip(spectra.items(), styles, strict=True)):
+            values = np.asarray(stairs_from_singular_values(sig, L), dtype=float)
+            ax.plot(ls, values / values[0], drawstyle="steps-mid", marker=marker, ms=5, lw=1.8, ls=style,
+                    color=color, label=name, gid=f"stairs-ratios-{i}")  # fmt: skip
+        ax.set_title(f"L = {L}", fontsize=10)
+        ax.set_xticks(ls)
+        ax.set_xlim(1.5, L + 0.5)
+        ax.tick_params(labelsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].set_ylabel("P$^l$ / D  (1 = dual value)", fontsize=10)
+    fig.supxlabel("step l (layers 1..l-2 shared, the others parallel)", fontsize=10)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncols=len(spectra),
+               fontsize=10, frameon=False, handlelength=2.5, columnspacing=1.2)  # fmt: skip
     return fig
 
 

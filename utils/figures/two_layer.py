@@ -8,24 +8,31 @@ ReLU network with weight decay ``beta``,
 compiled once as a :class:`~utils.relu.two_layer.TwoLayerReluPath` and re-solved for each ``beta``. The figures
 draw the fitted function ``f(x) = ((x, 1) W1)_+ w2`` of the rebuilt network on a grid of ``x``:
 :func:`plot_weight_decay_fits` for several values of ``beta`` side by side, :func:`weight_decay_fit_widget`
-with a logarithmic slider over ``beta``.
+with a logarithmic slider over ``beta`` (re-solving live, so it needs a running kernel), and
+:func:`weight_decay_fit_figure`, its kernel-free twin: the same slider positions solved in advance and redrawn
+in the browser (:func:`utils.precomputed_figure`).
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+import plotly.graph_objects as go
 from matplotlib.figure import Figure
 
 from .._validation import as_vector, check_positive
 from ..relu.two_layer import TwoLayerReluPath
+from .interactive import InteractiveFigure
+from .precomputed import precomputed_figure
 from .render import SliderFigure, slider_figure_widget
 from .style import STEP_COLOR, WIDGET_DPI
 
-__all__ = ["plot_weight_decay_fits", "weight_decay_fit_widget"]
+__all__ = ["plot_weight_decay_fits", "weight_decay_fit_widget", "weight_decay_fit_figure"]
 
 _GRID_POINTS = 300
 _GRID_MARGIN = 0.1  # the default grid extends the data's range by this fraction on each side
+_LOG_STEP = 0.05  # the beta slider moves in steps of 10^0.05 (about 12%)
+_Y_MARGIN = 1.6  # the vertical axis shows +-1.6 max |y|
 
 
 def _check_path(path) -> tuple[np.ndarray, np.ndarray]:
@@ -54,6 +61,39 @@ def _fit(path: TwoLayerReluPath, beta: float, grid: np.ndarray):
     """The solution at ``beta``, its output on ``grid`` and the number of neurons after pruning."""
     sol = path.solve(beta)
     return sol, sol.predict(np.c_[grid, np.ones_like(grid)]), int(sol.network(prune=True)[1].size)
+
+
+def _check_beta_range(beta, beta_range) -> tuple[float, float, float]:
+    """``beta`` and the slider's ends ``(low, high)``, with ``0 < low <= beta <= high`` and ``low < high``."""
+    beta = check_positive("beta", beta)
+    if np.ndim(beta_range) != 1 or len(beta_range) != 2:
+        raise ValueError(f"beta_range must be a pair (low, high), got {beta_range!r}")
+    low, high = (check_positive("beta_range", b) for b in beta_range)
+    if not low < high or not low <= beta <= high:
+        raise ValueError(f"need 0 < low <= beta <= high with low < high; got beta = {beta:g}, "
+                         f"beta_range = ({low:g}, {high:g})")
+    return beta, low, high
+
+
+def _beta_positions(low: float, high: float) -> np.ndarray:
+    """The slider's values ``10^(log10(low) + 0.05 k)`` up to ``high`` (those of the widget's log slider)."""
+    start = np.log10(low)
+    count = int(np.floor((np.log10(high) - start) / _LOG_STEP + 1e-9)) + 1
+    return 10.0 ** (start + _LOG_STEP * np.arange(count))
+
+
+def _fit_polyline(sol, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rebuilt network's output at ``low``, ``high`` and every kink between: its exact graph on the range.
+
+    ``f(x) = sum_j ((x, 1) w1_j)_+ w2_j`` is linear between the kinks ``x = -w1_j[1] / w1_j[0]``, so the polyline
+    through these points is the graph that :meth:`TwoLayerConvexResult.predict` evaluates.
+    """
+    W1, w2 = sol.network()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = -W1[1] / W1[0]
+    kinks = kinks[np.isfinite(kinks) & (kinks > low) & (kinks < high)]
+    xs = np.unique(np.concatenate([[low, high], kinks]))
+    return xs, np.maximum(np.c_[xs, np.ones_like(xs)] @ W1, 0.0) @ w2
 
 
 def plot_weight_decay_fits(path, betas, grid=None, title=None):
@@ -109,7 +149,8 @@ def plot_weight_decay_fits(path, betas, grid=None, title=None):
 def weight_decay_fit_widget(path, beta=0.01, beta_range=(1e-4, 10.0), grid=None) -> SliderFigure:
     """A logarithmic slider over ``beta`` that re-solves the convex program and redraws the fit.
 
-    Readers of the website (no kernel) see no widget: show :func:`plot_weight_decay_fits` next to it.
+    Readers of the website (no kernel) see no widget: show :func:`weight_decay_fit_figure` (the same slider,
+    precomputed) or :func:`plot_weight_decay_fits` next to it.
 
     Parameters
     ----------
@@ -136,19 +177,13 @@ def weight_decay_fit_widget(path, beta=0.01, beta_range=(1e-4, 10.0), grid=None)
         ``beta``.
     """
     x, y = _check_path(path)
-    beta = check_positive("beta", beta)
-    if np.ndim(beta_range) != 1 or len(beta_range) != 2:
-        raise ValueError(f"beta_range must be a pair (low, high), got {beta_range!r}")
-    low, high = (check_positive("beta_range", b) for b in beta_range)
-    if not low < high or not low <= beta <= high:
-        raise ValueError(f"need 0 < low <= beta <= high with low < high; got beta = {beta:g}, "
-                         f"beta_range = ({low:g}, {high:g})")
+    beta, low, high = _check_beta_range(beta, beta_range)
     grid = _check_grid(grid, x)
     fig = Figure(figsize=(6, 3), dpi=WIDGET_DPI)
     ax = fig.add_subplot()
     ax.plot(x, y, "o", color="k", ms=4, gid="data")
     (line,) = ax.plot(grid, np.zeros_like(grid), color=STEP_COLOR, gid="fit")
-    top = 1.6 * max(float(np.abs(y).max()), 1e-12)
+    top = _Y_MARGIN * max(float(np.abs(y).max()), 1e-12)
     ax.set_ylim(-top, top)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$f(x)$")
@@ -168,6 +203,64 @@ def weight_decay_fit_widget(path, beta=0.01, beta_range=(1e-4, 10.0), grid=None)
                 f"{state['neurons']} neurons.")
 
     slider = widgets.FloatLogSlider(value=beta, base=10, min=float(np.log10(low)), max=float(np.log10(high)),
-                                    step=0.05, description="beta", readout_format=".1e")
+                                    step=_LOG_STEP, description="beta", readout_format=".1e")
     return slider_figure_widget(slider, fig, update, alt=describe,
                                 slider_tooltip="weight decay beta of the training problem (logarithmic scale)")
+
+
+def weight_decay_fit_figure(path, beta=0.01, beta_range=(1e-4, 10.0), grid=None) -> InteractiveFigure:
+    """The kernel-free twin of :func:`weight_decay_fit_widget`: every slider position solved in advance.
+
+    The slider has the widget's positions ``beta_k = 10^(log10(low) + 0.05 k)`` up to ``high``; for each the
+    program is solved by ``path.solve(beta_k)`` (as the widget does when its slider moves) and the figure stores
+    the fitted function, which the browser redraws with no Python kernel (:func:`utils.precomputed_figure`).
+
+    Parameters
+    ----------
+    path : TwoLayerReluPath
+        As in :func:`plot_weight_decay_fits`.
+    beta : float
+        Initial weight decay inside ``beta_range``; the nearest slider position (in ``log10 beta``) is shown.
+    beta_range : (float, float)
+        Smallest and largest ``beta``, ``0 < low < high``.
+    grid : array_like, shape (G,), optional
+        As in :func:`plot_weight_decay_fits`; only its ends are used: the fit is drawn exactly, as the polyline
+        through the fitted function at ``min(grid)``, ``max(grid)`` and every kink between them.
+
+    Returns
+    -------
+    InteractiveFigure (a Plotly figure, one slider "beta" with the labels ``f"{beta_k:.1e}"``). Traces: the data
+    ``(x, y)`` (markers) and the fit (the polyline of the rebuilt network ``path.solve(beta_k).network()``); the
+    title states ``beta_k``, the objective and the number of neurons after pruning, as in the widget.
+
+    Raises
+    ------
+    TypeError, ValueError, SolverError
+        As :func:`weight_decay_fit_widget`.
+    """
+    x, y = _check_path(path)
+    beta, low, high = _check_beta_range(beta, beta_range)
+    grid = _check_grid(grid, x)
+    lo, hi = float(grid.min()), float(grid.max())
+    betas = _beta_positions(low, high)
+    states = []
+    for value in betas:
+        sol = path.solve(value)
+        states.append((value, sol.value, int(sol.network(prune=True)[1].size), *_fit_polyline(sol, lo, hi)))
+
+    def update(k):
+        value, objective, neurons, xs, fitted = states[k]
+        return ({"x": [x, xs], "y": [y, fitted]},
+                {"title.text": f"β = {value:.2e}: objective {objective:.4f}, {neurons} neurons"})
+
+    base = go.Figure([go.Scatter(name="data", mode="markers", marker=dict(color="black", size=7)),
+                      go.Scatter(name="fit of the convex program", mode="lines", line=dict(color=STEP_COLOR))])
+    top = _Y_MARGIN * max(float(np.abs(y).max()), 1e-12)
+    base.update_layout(xaxis=dict(title="x", range=[lo, hi]), yaxis=dict(title="f(x)", range=[-top, top]))
+    alt = (f"The {x.size} data points (black) and the fitted function of the two-layer ReLU network (blue) for "
+           f"weight decay beta on a logarithmic slider from {betas[0]:.0e} to {betas[-1]:.0e}; large beta gives "
+           "few, small neurons and a flat fit, small beta a near-interpolant. The title gives beta, the objective "
+           "and the number of neurons.")
+    start = int(np.argmin(np.abs(np.log10(betas) - np.log10(beta))))
+    return precomputed_figure(base, [("beta", [f"{b:.1e}" for b in betas], start, "β = ")], update, alt=alt,
+                              plot_px=280)

@@ -2,8 +2,10 @@
 
 * :func:`train_deep_linear`: multi-start augmented Lagrangian (L-BFGS, analytic gradients) for the min-norm
   interpolation problems of the standard, parallel and partially-parallel ("stairs") deep linear networks.
-* :func:`deep_linear_dual_cvxpy`: the dual ``max tr(Lambda^T Y) s.t. ||X^T Lambda||_2 <= bound`` (SCS).
-* :func:`nuclear_norm_min_cvxpy`: the parallel network's convex problem ``min ||W||_* s.t. X W = Y`` (SCS).
+* :func:`deep_linear_dual_cvxpy`: the dual ``max tr(Lambda^T Y) s.t. ||X^T Lambda||_2 <= bound``;
+* :func:`nuclear_norm_min_cvxpy`: the parallel network's convex problem ``min ||W||_* s.t. X W = Y``.
+
+Both are SDPs, solved by Clarabel (:data:`utils._cvx.CONIC_SOLVER`, also in the in-browser edition).
 
 These solvers never call the closed forms (only the range check ``Y in range(X)``); the tests and the book
 compare the two.
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from .._cvx import certify, solve_problem
+from .._cvx import certify, solve_with_clarabel
 from .._optim import augmented_lagrangian, best_of_starts, data_scale, max_abs_scale
 from .._validation import (
     SolverError,
@@ -244,17 +246,17 @@ def train_deep_linear(X, Y, L, *, architecture="standard", penalty="weight_decay
 
 # ------------------------------------------------------------------------------------ cvxpy programs
 def _residual_rtol(eps: float) -> float:
-    """Relative constraint residual accepted from SCS run at tolerance ``eps``."""
+    """Relative constraint residual accepted from a solve at tolerance ``eps``."""
     return max(1e-6, 100.0 * eps)
 
 
-def _scs_solve(problem, what, eps, max_iters) -> float:
-    """Solve with SCS and certify: status "optimal" and constraint residual within ``_residual_rtol(eps)``."""
-    solve_problem(problem, what, cp.SCS, eps_abs=eps, eps_rel=eps, max_iters=max_iters)
+def _conic_solve(problem, what, eps, max_iters) -> float:
+    """Solve with Clarabel, certify: status "optimal", constraint residual within ``_residual_rtol(eps)``."""
+    solve_with_clarabel(problem, what, (eps,), max_iter=max_iters)
     return certify(problem, what, scale=1.0, rtol=_residual_rtol(eps))
 
 
-def _scs_inputs(X, Y, eps, max_iters):
+def _conic_inputs(X, Y, eps, max_iters):
     X = as_matrix("X", X)
     Y = as_matrix("Y", Y, allow_vector=True)
     check_same_rows(X, Y)
@@ -264,22 +266,38 @@ def _scs_inputs(X, Y, eps, max_iters):
     return X, Y, eps, max_iters, data_scale(X), data_scale(Y)
 
 
-def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-8, max_iters=100_000):
-    """Solve the deep linear dual ``max tr(Lambda^T Y) s.t. ||X^T Lambda||_2 <= bound`` with SCS.
+def _spectral_ball(M) -> list:
+    """The constraints ``||M||_2 <= 1`` on a (d, k) cvxpy expression, as an SDP with its own matrix variable.
+
+    ``||M||_2 <= 1`` iff ``S = [[I_d, M], [M^T, I_k]]`` is PSD (Schur complement: ``I - M^T M`` PSD). With
+    ``S`` a variable tied to ``M`` by equalities, Clarabel returns the maximiser of the deep linear dual to
+    about its tolerance (~3e-8 at Clarabel's default 1e-8); with ``cp.sigma_max(M) <= 1`` (the same SDP built
+    on an expression) only to ~1e-5 at that tolerance, at the same optimal value.
+    """
+    d, k = M.shape
+    S = cp.Variable((d + k, d + k), symmetric=True)
+    return [S >> 0, S[:d, :d] == np.eye(d), S[d:, d:] == np.eye(k), S[:d, d:] == M]
+
+
+def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-10, max_iters=200):
+    """Solve the deep linear dual ``max tr(Lambda^T Y) s.t. ||X^T Lambda||_2 <= bound`` with Clarabel.
 
     With ``bound = t^{-(L-2)}`` its value is ``D_lin(t)`` (chapter ``02_deep_linear``); with ``bound = 1`` it is
     the parallel network's dual (chapter ``04_parallel_linear``). Homogeneity: under ``X -> aX, Y -> cY`` and
-    ``bound -> b bound`` the value scales as ``b c / a`` and ``Lambda`` as ``b / a``. So SCS runs on
-    ``X / a, Y / c`` with bound 1 (a, c the powers of two nearest to ``max |X|``, ``max |Y|``) and the solution
-    is rescaled: the result does not depend on the units of the data. Zero labels: value 0 with ``Lambda = 0``
-    (returned without calling the solver).
+    ``bound -> b bound`` the value scales as ``b c / a`` and ``Lambda`` as ``b / a``. So Clarabel runs
+    on ``X / a, Y / c`` with bound 1 (a, c the powers of two nearest to ``max |X|``, ``max |Y|``) and the
+    solution is rescaled: the result does not depend on the units of the data. Zero labels: value 0 with
+    ``Lambda = 0`` (returned without calling the solver).
 
     Parameters
     ----------
     X : array_like, shape (n, d); Y : array_like, shape (n, k) or (n,).
     bound : float > 0.
-    eps : float > 0, SCS's ``eps_abs = eps_rel`` (tighter than 1e-8 often ends "optimal_inaccurate").
-    max_iters : int >= 1.
+    eps : float > 0
+        Clarabel's tolerances (duality gap and feasibility, :func:`utils._cvx.clarabel_options`). The default
+        1e-10 gives the value to ~1e-10 relative and ``Lambda`` to ~1e-10 (Clarabel's default 1e-8: ~3e-8).
+    max_iters : int >= 1
+        Clarabel's iteration limit.
 
     Returns
     -------
@@ -291,34 +309,42 @@ def deep_linear_dual_cvxpy(X, Y, bound=1.0, *, eps=1e-8, max_iters=100_000):
     TypeError, ValueError
         For bad input, or labels outside range(X) (then the dual is unbounded: no interpolating network).
     SolverError
-        Unless SCS reports "optimal" (e.g. too few ``max_iters``), or when its solution violates
+        Unless Clarabel reports "optimal" (e.g. too few ``max_iters``), or when its solution violates
         ``||X^T Lambda||_2 <= bound`` by more than ``max(1e-6, 100 eps)`` relative, or its objective differs
         from the reported value by more than that.
     """
     bound = check_positive("bound", bound)
-    X, Y, eps, max_iters, a, c = _scs_inputs(X, Y, eps, max_iters)
+    X, Y, eps, max_iters, a, c = _conic_inputs(X, Y, eps, max_iters)
     if not np.any(Y):
         return 0.0, np.zeros(Y.shape)
     Xn, Yn = X / a, Y / c
     Lam = cp.Variable(Y.shape)
-    problem = cp.Problem(cp.Maximize(cp.trace(Lam.T @ Yn)), [cp.sigma_max(Xn.T @ Lam) <= 1.0])
-    value = _scs_solve(problem, "deep linear dual (cvxpy)", eps, max_iters)
-    return bound * (c / a) * value, (bound / a) * np.asarray(Lam.value)
+    what = "deep linear dual (cvxpy)"
+    # tr(Lambda^T Y) as sum(Lambda * Y): cvxpy 1.8 (Pyodide's) cannot canonicalise trace(Lambda^T Y) if k = 1
+    problem = cp.Problem(cp.Maximize(cp.sum(cp.multiply(Lam, Yn))), _spectral_ball(Xn.T @ Lam))
+    value = _conic_solve(problem, what, eps, max_iters)
+    Lam_n = np.asarray(Lam.value)
+    excess = max(0.0, float(np.linalg.norm(Xn.T @ Lam_n, 2)) - 1.0)
+    check_constraint_residual(what + ": ||X^T Lambda||_2 <= 1", excess, 1.0, rtol=_residual_rtol(eps))
+    return bound * (c / a) * value, (bound / a) * Lam_n
 
 
-def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-8, max_iters=100_000):
-    """Solve ``min ||W||_* s.t. X W = Y`` with SCS: the convex problem of the parallel deep linear network
-    with the ``1/L ||.||^L`` penalty (chapter ``04_parallel_linear``). Its value is ``||A||_*``.
+def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-8, max_iters=200):
+    """Solve ``min ||W||_* s.t. X W = Y`` with Clarabel: the convex problem of the parallel deep linear
+    network with the ``1/L ||.||^L`` penalty (chapter ``04_parallel_linear``). Its value is ``||A||_*``.
 
-    Homogeneity: under ``X -> aX, Y -> cY`` the value and ``W`` scale as ``c / a``; SCS runs on normalised data
-    (see :func:`deep_linear_dual_cvxpy`) and the solution is rescaled. Zero labels: ``(0.0, W = 0)`` without
-    calling the solver.
+    Homogeneity: under ``X -> aX, Y -> cY`` the value and ``W`` scale as ``c / a``; Clarabel runs on
+    normalised data (see :func:`deep_linear_dual_cvxpy`) and the solution is rescaled. Zero labels:
+    ``(0.0, W = 0)`` without calling the solver.
 
     Parameters
     ----------
     X : array_like, shape (n, d); Y : array_like, shape (n, k) or (n,).
-    eps : float > 0, SCS's ``eps_abs = eps_rel``.
-    max_iters : int >= 1.
+    eps : float > 0
+        Clarabel's tolerances (as in :func:`deep_linear_dual_cvxpy`). The default 1e-8 already gives the value
+        to ~1e-10 relative; tighter ones can end "optimal_inaccurate" when ``A`` is rank-deficient.
+    max_iters : int >= 1
+        Clarabel's iteration limit.
 
     Returns
     -------
@@ -330,14 +356,14 @@ def nuclear_norm_min_cvxpy(X, Y, *, eps=1e-8, max_iters=100_000):
     TypeError, ValueError
         For bad input or labels outside range(X).
     SolverError
-        Unless SCS reports "optimal", or when its ``W`` violates ``X W = Y`` by more than
+        Unless Clarabel reports "optimal", or when its ``W`` violates ``X W = Y`` by more than
         ``max(1e-6, 100 eps)`` relative to ``max |Y|`` (or its objective differs from the reported value).
     """
-    X, Y, eps, max_iters, a, c = _scs_inputs(X, Y, eps, max_iters)
+    X, Y, eps, max_iters, a, c = _conic_inputs(X, Y, eps, max_iters)
     if not np.any(Y):
         return 0.0, np.zeros((X.shape[1], Y.shape[1]))
     Xn, Yn = X / a, Y / c
     W = cp.Variable((X.shape[1], Y.shape[1]))
     problem = cp.Problem(cp.Minimize(cp.normNuc(W)), [Xn @ W == Yn])
-    value = _scs_solve(problem, "nuclear-norm minimisation (cvxpy)", eps, max_iters)
+    value = _conic_solve(problem, "nuclear-norm minimisation (cvxpy)", eps, max_iters)
     return (c / a) * value, (c / a) * np.asarray(W.value)

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import cvxpy as cp
 import numpy as np
 
-from .._cvx import certify, solve_problem
+from .._cvx import certify, solve_with_clarabel
 from .._optim import data_scale
 from .._validation import as_matrix, as_vector, check_count, check_seed
 
@@ -50,9 +50,10 @@ __all__ = [
 #: Largest n for which :func:`partition_brute_force` enumerates the 2^(n-1) sign vectors.
 PARTITION_MAX_BRUTE_FORCE_N = 20
 
-# SCS tolerances: the primer compares the dual and the SDP relaxation to ~1e-7, which the default
-# tolerances (1e-4) would not support. These problems are tiny, so the extra iterations are cheap.
-_SCS_OPTIONS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
+# Clarabel's tolerances, tighter than its defaults (1e-8): the primer compares the dual and the SDP relaxation
+# to 1e-8 relative and prints them to 8 decimals. 1e-10 is out of reach on a few of the primer's ~300
+# instances ("optimal_inaccurate"): those are solved again at 1e-9 (then dual and relaxation agree to ~3e-9).
+_SDP_TOLERANCES = (1e-10, 1e-9)
 
 
 def _as_cost_matrix(W) -> np.ndarray:
@@ -273,12 +274,12 @@ def _normalised(W: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def partition_dual_value(W) -> tuple[float, np.ndarray]:
-    """The Lagrange dual of the partitioning problem, solved as an SDP (cvxpy + SCS).
+    """The Lagrange dual of the partitioning problem, solved as an SDP (cvxpy + Clarabel).
 
     ``d* = max_nu -1^T nu  s.t.  W + diag(nu) PSD``. Homogeneity: ``d*(a W) = a d*(W)`` with ``nu -> a nu`` for
     ``a > 0``; the SDP is solved on ``W / a`` (``a`` the power of two nearest to ``max |W_ij|``) and rescaled,
-    so SCS's absolute tolerances act on data of order one, and the solution is certified (status ``optimal``,
-    constraint residual and objective within 1e-6).
+    so Clarabel's tolerances (1e-10, else 1e-9) act on data of order one, and the solution is certified
+    (status ``optimal``, constraint residual and objective within 1e-6).
 
     The solver's ``nu`` is shifted by ``max(0, -lambda_min(W + diag(nu)))`` in every entry so that
     ``W + diag(nu)`` is PSD up to round-off: the returned value is then a certified lower bound on
@@ -299,14 +300,14 @@ def partition_dual_value(W) -> tuple[float, np.ndarray]:
     Raises
     ------
     SolverError
-        When SCS does not certify an optimal solution.
+        When Clarabel does not certify an optimal solution.
     """
     W = _as_cost_matrix(W)
     Wn, scale = _normalised(W)
     nu = cp.Variable(W.shape[0])
     problem = cp.Problem(cp.Maximize(-cp.sum(nu)), [Wn + cp.diag(nu) >> 0])
     what = "partitioning dual (max -1^T nu s.t. W + diag(nu) PSD)"
-    solve_problem(problem, what, cp.SCS, **_SCS_OPTIONS)
+    solve_with_clarabel(problem, what, _SDP_TOLERANCES)
     certify(problem, what)
     nu_value = np.asarray(nu.value, dtype=float) * scale
     lam_min = float(np.linalg.eigvalsh(W + np.diag(nu_value))[0])
@@ -339,15 +340,16 @@ def partition_sdp_relaxation(W) -> tuple[float, np.ndarray]:
     Raises
     ------
     SolverError
-        When SCS does not certify an optimal solution.
+        When Clarabel does not certify an optimal solution.
     """
     W = _as_cost_matrix(W)
     Wn, scale = _normalised(W)
     n = W.shape[0]
     X = cp.Variable((n, n), symmetric=True)
-    problem = cp.Problem(cp.Minimize(cp.trace(Wn @ X)), [X >> 0, cp.diag(X) == 1])
+    # tr(W X) as sum(W * X) (W, X symmetric): cvxpy 1.8 (Pyodide's) cannot canonicalise trace(W X) when n = 1
+    problem = cp.Problem(cp.Minimize(cp.sum(cp.multiply(Wn, X))), [X >> 0, cp.diag(X) == 1])
     what = "partitioning SDP relaxation (min tr(WX) s.t. X PSD, diag X = 1)"
-    solve_problem(problem, what, cp.SCS, **_SCS_OPTIONS)
+    solve_with_clarabel(problem, what, _SDP_TOLERANCES)
     value = certify(problem, what) * scale
     Xv = np.asarray(X.value, dtype=float)
     return value, (Xv + Xv.T) / 2

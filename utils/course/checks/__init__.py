@@ -3,9 +3,11 @@
 Each chapter registers its exercises in a module ``utils/course/checks/chNN.py`` with :func:`register`;
 a chapter's module is imported when one of its exercises is first checked (``registered_exercises`` imports all).
 A student calls ``check_exercise("02.2", answer)``: the reference answer is *computed* (never stored),
-compared within the stated tolerance, and a verdict is printed. A wrong answer gets a diagnosis (wrong
-type, wrong shape, flipped sign, off by a constant factor, right numbers in the wrong order, close but
-outside the tolerance) and the exercise's hint; the reference value itself is never printed.
+compared within the stated tolerance (whole numbers exactly), and a verdict is printed. A wrong answer gets a
+diagnosis for the kind of answer expected (wrong type, wrong shape, flipped sign, off by a constant factor, a
+percentage instead of a fraction, an off-by-one count, right numbers in the wrong order, close but outside the
+tolerance; see :mod:`utils.course.check_messages`), what the answer measures, and the exercise's hint; the
+reference value itself is never printed.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
-import numpy as np
+from ..check_messages import KINDS, resolve_kind, verdict
 
 __all__ = ["check_exercise", "register", "registered_exercises", "ensure_book_utils", "Exercise", "CheckResult"]
 
@@ -39,7 +40,14 @@ class Exercise:
         An answer ``a`` passes when ``|a - ref| <= atol + rtol * |ref|`` entrywise (and has the shape of
         ``ref``). A boolean reference (or array of booleans) needs exactly the same booleans.
     hint : str
-        A hint printed on any wrong answer (never the answer).
+        A hint printed on any wrong answer: it points at the idea, never at the answer or its formula.
+    kind : str
+        The kind of answer expected, one of ``"value"``, ``"fraction"``, ``"percent"``, ``"count"`` (a whole number,
+        compared exactly; the tolerances are not used), ``"vector"``, ``"matrix"``, ``"boolean"``, or ``"auto"``
+        (from the type and shape of the reference).
+    unit : str
+        What the answer measures and on which scale (printed with a wrong answer), e.g. ``"a ratio P / D of two
+        optimal values (a plain number, not a percentage)"``.
     """
 
     exercise_id: str
@@ -47,6 +55,8 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-9
     hint: str = ""
+    kind: str = "auto"
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ _ALL_LOADED = False
 
 
 def register(exercise_id: str, compute_answer: Callable[[], object], *, rtol: float = 1e-6,
-             atol: float = 1e-9, hint: str = "") -> Callable[[], object]:
+             atol: float = 1e-9, hint: str = "", kind: str = "auto", unit: str = "") -> Callable[[], object]:
     """Register ``compute_answer`` as the reference for ``exercise_id`` and return it unchanged.
 
     Parameters
@@ -96,7 +106,18 @@ def register(exercise_id: str, compute_answer: Callable[[], object], *, rtol: fl
     rtol, atol : float
         Relative and absolute tolerances (non-negative; see :class:`Exercise`).
     hint : str
-        Printed on a wrong answer; it must not give the answer away.
+        Printed on a wrong answer; it points at the idea and must not give the answer or its formula away.
+    kind : str
+        The kind of answer expected (see :class:`Exercise`); ``"auto"`` takes it from the reference.
+    unit : str
+        What the answer measures and on which scale (see :class:`Exercise`).
+
+    Raises
+    ------
+    ValueError
+        For a malformed id, negative tolerances, an unknown kind or an id registered twice.
+    TypeError
+        If ``compute_answer`` is not callable.
     """
     if not isinstance(exercise_id, str) or not _ID_PATTERN.fullmatch(exercise_id):
         raise ValueError(f"exercise id must look like '02.2' (two-digit chapter, number), got {exercise_id!r}")
@@ -104,9 +125,12 @@ def register(exercise_id: str, compute_answer: Callable[[], object], *, rtol: fl
         raise TypeError(f"compute_answer of {exercise_id} must be a function with no arguments")
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"tolerances of {exercise_id} must be non-negative, got rtol={rtol}, atol={atol}")
+    if kind != "auto" and kind not in KINDS:
+        raise ValueError(f"kind of {exercise_id} must be one of {KINDS} or 'auto', got {kind!r}")
     if exercise_id in _REGISTRY:
         raise ValueError(f"exercise {exercise_id!r} is registered twice")
-    _REGISTRY[exercise_id] = Exercise(exercise_id, compute_answer, float(rtol), float(atol), str(hint))
+    _REGISTRY[exercise_id] = Exercise(exercise_id, compute_answer, float(rtol), float(atol), str(hint), kind,
+                                      str(unit))
     return compute_answer
 
 
@@ -160,111 +184,14 @@ def registered_exercises() -> list[str]:
 
 
 def _reference(ex: Exercise) -> object:
+    """The reference answer of ``ex``, computed once per session and checked against the exercise's kind."""
     cached = _REFERENCES.get(ex.exercise_id)
     if cached is None or cached[0] is not ex:
-        cached = (ex, ex.compute_answer())
+        ref = ex.compute_answer()
+        resolve_kind(ex.kind, ref)  # a reference that does not fit its kind is a bug of the book
+        cached = (ex, ref)
         _REFERENCES[ex.exercise_id] = cached
     return cached[1]
-
-
-def _describe(value) -> str:
-    """A short name of a value's type for messages, e.g. 'str' or 'list of str'."""
-    if isinstance(value, (list, tuple)) and value:
-        inner = sorted({type(v).__name__ for v in value})
-        return f"{type(value).__name__} of {' and '.join(inner)}"
-    return type(value).__name__
-
-
-def _type_problem(answer, boolean: bool) -> str | None:
-    """Why ``answer`` cannot be compared with the reference (None when it can)."""
-    if boolean:
-        try:
-            if np.asarray(answer).dtype.kind == "b":
-                return None
-        except Exception:
-            pass
-        return f"please answer True or False (your answer has type {_describe(answer)})"
-    if isinstance(answer, (str, bytes)):
-        return "your answer is a string; give the number itself, without quotes"
-    if isinstance(answer, (bool, np.bool_)):
-        return "your answer is True/False, but a number is expected"
-    if callable(answer) and not isinstance(answer, np.ndarray):
-        return "your answer is a function: call it and pass the number it returns"
-    if isinstance(answer, (dict, set, frozenset)):
-        return f"your answer has type {_describe(answer)}; a number or an array of numbers is expected"
-    try:
-        kind = np.asarray(answer).dtype.kind
-    except Exception:  # ragged lists, objects numpy cannot convert
-        kind = "O"
-    if kind == "c":
-        return "your answer has complex entries; a real number or array is expected"
-    if kind == "b":
-        return "your answer holds True/False values, but numbers are expected"
-    if kind in "US":
-        return f"your answer has type {_describe(answer)}; give numbers, without quotes"
-    if kind not in "iuf":
-        extra = " (for a cvxpy expression, pass its .value)" if type(answer).__module__.startswith("cvxpy") else ""
-        return f"your answer has type {_describe(answer)}; a number or an array of numbers is expected{extra}"
-    return None
-
-
-def _simple_factor(ratio: float, rtol: float) -> bool:
-    """Whether ``ratio`` is +-p/q with 1 <= p, q <= 4, other than 1 (a likely normalisation slip)."""
-    if ratio == 0 or not np.isfinite(ratio):
-        return False
-    frac = Fraction(abs(ratio)).limit_denominator(4)
-    close = abs(abs(ratio) - float(frac)) <= max(10 * rtol, 1e-9) * abs(ratio)
-    return close and frac != 1 and frac.numerator <= 4
-
-
-def _diagnose(answer: np.ndarray, ref: np.ndarray, ex: Exercise) -> str:
-    """Why a numeric answer of the right shape is wrong, without revealing the reference value."""
-    tol = ex.atol + ex.rtol * np.abs(ref)
-    if np.any(ref != 0) and np.all(np.abs(-answer - ref) <= tol):
-        return "the sign looks flipped"
-    if np.all(np.abs(answer - ref) <= ex.atol + max(100 * ex.rtol, 1e-3) * np.abs(ref)):
-        return (f"close, but outside the tolerance (rtol={ex.rtol:g}, atol={ex.atol:g}): do not round, "
-                "and solve to full accuracy")
-    nz = np.abs(ref) > max(ex.atol, 1e-12)
-    if np.any(nz) and np.all(answer[nz] != 0) and np.all(np.abs(answer[~nz]) <= tol[~nz]):
-        ratios = answer[nz] / ref[nz]
-        constant = np.ptp(ratios) <= max(10 * ex.rtol, 1e-9) * np.abs(ratios).max()
-        if constant and (ratios.size > 1 or _simple_factor(float(ratios[0]), ex.rtol)):
-            return ("your answer is off by a constant factor: check the normalisation "
-                    "(a factor 1/2 or L/2, a power 2/L, a square root)")
-    if ref.size > 1 and np.allclose(np.sort(answer.ravel()), np.sort(ref.ravel()), rtol=ex.rtol, atol=ex.atol):
-        return "the right numbers, in the wrong order"
-    return "not within tolerance"
-
-
-def _verdict(ex: Exercise, answer) -> tuple[bool, str]:
-    """The verdict on ``answer`` (not None) as (correct, message)."""
-    name = f"Exercise {ex.exercise_id}"
-    hint = f" Hint: {ex.hint}" if ex.hint else ""
-    ref = _reference(ex)
-    boolean = np.asarray(ref).dtype.kind == "b"
-    problem = _type_problem(answer, boolean)
-    if problem is not None:
-        return False, f"{name}: {problem}."
-    if boolean:
-        a, r = np.asarray(answer), np.asarray(ref)
-        if a.shape != r.shape:
-            return False, f"{name}: your answer has shape {a.shape}, but shape {r.shape} is expected."
-        ok = bool(np.array_equal(a, r))
-        return ok, f"{name}: correct." if ok else f"{name}: not quite.{hint or ' Think again.'}"
-    a = np.asarray(answer, dtype=float)
-    r = np.asarray(ref, dtype=float)
-    if a.size == r.size == 1:
-        a = a.reshape(r.shape)
-    if not np.all(np.isfinite(a)):
-        return False, f"{name}: your answer contains NaN or infinite values."
-    if a.shape != r.shape:
-        if a.T.shape == r.shape and a.ndim == 2:
-            return False, f"{name}: your answer has shape {a.shape}; shape {r.shape} is expected (transposed?)."
-        return False, f"{name}: your answer has shape {a.shape}, but shape {r.shape} is expected.{hint}"
-    if np.all(np.abs(a - r) <= ex.atol + ex.rtol * np.abs(r)):
-        return True, f"{name}: correct (within rtol={ex.rtol:g}, atol={ex.atol:g})."
-    return False, f"{name}: not quite: {_diagnose(a, r, ex)}.{hint}"
 
 
 def check_exercise(exercise_id: str, answer) -> CheckResult:
@@ -298,6 +225,6 @@ def check_exercise(exercise_id: str, answer) -> CheckResult:
         ok, msg = False, (f"Exercise {exercise_id}: not answered yet. Replace None with your answer and run "
                           "the cell again.")
     else:
-        ok, msg = _verdict(ex, answer)
+        ok, msg = verdict(ex, _reference(ex), answer)
     print(msg)
     return CheckResult(exercise_id, ok, msg)

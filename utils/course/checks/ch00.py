@@ -14,5 +14,8 @@ register(
     _answer_00_2,
     rtol=1e-5,
     atol=1e-6,
-    hint="the gap is the exact optimum (brute force) minus the Lagrange dual value; both use the same W",
+    kind="value",
+    unit="a difference of two optimal values of the partitioning problem, p* - d* (on the scale of x^T W x)",
+    hint="p* is the exact optimum (ten items are few enough to try every partition) and d* the value of the "
+         "Lagrange dual; take both for the same instance W",
 )

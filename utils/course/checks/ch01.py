@@ -31,12 +31,14 @@ def _answer_01_4() -> float:
     return relu_max_correlation(X_01_4, Y_01_4)
 
 
-register("01.2", _answer_01_2, rtol=1e-5,
-         hint="solve the exact convex program (all patterns of the 1-D data with its bias column) and report its "
-              "optimal value, which is the weight-decay cost 1/2(||W1||^2 + ||w2||^2) of the best network")
-register("01.3", _answer_01_3, rtol=0, atol=0.5,
-         hint="give the nine inputs a bias column, call hyperplane_patterns with include_zero=True and count the rows "
-              "it returns (the cell where every neuron is inactive counts too)")
-register("01.4", _answer_01_4, rtol=1e-3,
+register("01.2", _answer_01_2, rtol=1e-5, kind="value",
+         unit="a weight-decay cost: half the sum of the squared weight norms of the best interpolating network",
+         hint="the minimum-norm value is the optimal value of the exact convex program of this chapter; that program "
+              "must see every activation pattern of the data, so keep the bias column")
+register("01.3", _answer_01_3, kind="count", unit="the number of cells, a whole number",
+         hint="each input gives one line through the origin of the (u1, u2)-plane; picture how these lines cut a "
+              "circle around the origin, and remember that the all-inactive cell counts too")
+register("01.4", _answer_01_4, rtol=1e-3, kind="value",
+         unit="a weight decay beta, on the scale of the beta in the training objective",
          hint="bisect on beta with a tolerance on max_j |f(x_j)| a little above the solver's accuracy (1e-6 is too "
               "tight), then compare with the optimality condition of the zero network")

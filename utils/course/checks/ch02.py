@@ -27,8 +27,10 @@ def _answer_02_4() -> float:
     return float(np.round(ratio))
 
 
-register("02.2", _answer_02_2, rtol=1e-6,
-         hint="use the values optimised over t: P = (L/2) sum sigma_i^(2/L) and D = (L/2) (sum sigma_i)^(2/L)")
-register("02.4", _answer_02_4, rtol=1e-6,
-         hint="the ratio creeps up slowly: look at where sum sigma_i^(2/L) goes as 2/L -> 0; "
-              "the limit is a whole number")
+register("02.2", _answer_02_2, rtol=1e-6, kind="value",
+         unit="a difference of two optimal values, P_lin - D_lin, each optimised over the scale t",
+         hint="the gap compares the standard network's value with its dual value, both optimised over the scale t "
+              "rather than taken at the unit scale; the closed forms of this chapter take the singular values")
+register("02.4", _answer_02_4, kind="count", unit="a whole number, the limit of the ratio P_lin / D_lin as L grows",
+         hint="the ratio creeps up slowly: as L grows, every singular value raised to the exponent of the penalty "
+              "tends to the same number; what does each of the two values then count?")

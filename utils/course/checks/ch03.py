@@ -22,7 +22,11 @@ def _answer_03_3() -> float:
     return float(ratios[0])
 
 
-register("03.2", _answer_03_2, rtol=1e-6,
-         hint="the step with one shared layer is l = 3, and the value optimised over t is (L/2) ||A||_{S_{2/l}}^{2/L}")
-register("03.3", _answer_03_3, rtol=1e-6,
-         hint="with equal singular values ||A||_{S_p} = r^(1/p) sigma_1; compare p = 2/l with p = 2/(l+1)")
+register("03.2", _answer_03_2, rtol=1e-6, kind="value",
+         unit="an optimal value (a weight-decay cost), optimised over the scale t",
+         hint="first work out which step l of the stairs has exactly one shared layer, then take that step's value "
+              "optimised over the scale t, not at the unit scale")
+register("03.3", _answer_03_3, rtol=1e-6, kind="value",
+         unit="a growth factor: the ratio of two consecutive steps, a plain number",
+         hint="with equal singular values a Schatten quasi-norm depends on the rank in a simple way; compare two "
+              "consecutive steps at the unit scale, and see that their ratio does not depend on l")

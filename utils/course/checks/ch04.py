@@ -30,8 +30,10 @@ def _answer_04_3() -> float:
     return float(a1)
 
 
-register("04.2", _answer_04_2, rtol=1e-6,
-         hint="each branch carries one singular triple sigma_i u_i v_i^T; with balanced layers every one of its "
-              "L layers has norm sigma_i^(1/L)")
-register("04.3", _answer_04_3, rtol=1e-3,
-         hint="plot log(cost) against log(m) for L = 6: the points lie on a line; its slope is the exponent")
+register("04.2", _answer_04_2, rtol=1e-6, kind="value",
+         unit="a power penalty: the cost of your parallel network, on the scale of a norm of A",
+         hint="balanced means that all L layers of a branch have the same norm, and the product of the layers must "
+              "reproduce the branch's singular value; then add up the costs of the branches")
+register("04.3", _answer_04_3, rtol=1e-3, kind="value",
+         unit="an exponent: the slope of log(cost) against log(m), a plain number",
+         hint="on log-log axes the costs at depth six lie on a straight line; its slope is the exponent")

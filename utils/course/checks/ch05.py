@@ -25,8 +25,9 @@ def _answer_05_3() -> int:
     raise AssertionError("the rank should reach 1 for some L <= 20")
 
 
-register("05.2", _answer_05_2, rtol=1e-6, atol=1e-8,
-         hint="with X = I the problem splits over the singular values of Y: apply the scalar prox with "
-              "c = beta L / 2 to each of them")
-register("05.3", _answer_05_3, rtol=0, atol=0.5,
+register("05.2", _answer_05_2, rtol=1e-6, atol=1e-8, kind="vector",
+         unit="the three singular values of the solution, in decreasing order (zeros included)",
+         hint="with the identity as data the problem splits over the singular values of Y; read off from the "
+              "penalty which constant c the scalar prox needs (it involves both beta and L)")
+register("05.3", _answer_05_3, kind="count", unit="a depth L, a whole number",
          hint="compare each singular value of Y with the threshold of the prox, which grows with L for this beta")

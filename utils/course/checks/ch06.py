@@ -22,11 +22,17 @@ register(
     "06.2",
     _answer_06_2,
     rtol=1e-6,
-    hint="use the full-problem values P and D (not the scale form at t = 1), and divide the gap by D",
+    kind="fraction",
+    unit="a relative gap (P - D) / D, as a fraction (not a percentage)",
+    hint="use the values P and D of the full problem, optimised over the scale (not the scale form at the unit "
+         "scale), and divide the gap by D",
 )
 register(
     "06.3",
     _answer_06_3,
     rtol=1e-6,
-    hint="the ratio is P / D of the full problem (each value is (3/2) times the t = 1 value to the power 2/3)",
+    kind="value",
+    unit="a ratio P / D of two optimal values, a plain number",
+    hint="the ratio is that of the full problem, optimised over the scale: convert the values at the unit scale "
+         "first, as the chapter does, or the ratio comes out wrong",
 )

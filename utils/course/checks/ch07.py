@@ -24,7 +24,9 @@ def _answer_07_3():
     return np.array([parallel_relu3_value(X, np.r_[y[:2], s, y[3:]]).value for s in np.linspace(-1.0, 1.0, 9)])
 
 
-register("07.2", _answer_07_2, rtol=1e-6,
-         hint="the SOCP gives the value at scale t = 1; D(t) = D(1)/t, then minimise t^2/2 + D(t) over t")
-register("07.3", _answer_07_3, rtol=1e-6,
+register("07.2", _answer_07_2, rtol=1e-6, kind="value",
+         unit="the optimal value D of the full problem, optimised over the scale t",
+         hint="the convex program gives a value at the unit scale; use how the dual value changes with the scale t, "
+              "then optimise over t as in chapter 6")
+register("07.3", _answer_07_3, rtol=1e-6, kind="vector", unit="nine optimal values P(s), one per s, in the order of s",
          hint="nine values, one per s in np.linspace(-1, 1, 9), with only the third label (index 2) replaced")

@@ -27,9 +27,11 @@ def _answer_09_3() -> np.ndarray:
                      for L in _DEPTHS_09_3])
 
 
-register("09.2", _answer_09_2, rtol=1e-6,
-         hint="the zero network is optimal when lambda = y is dual feasible: maximise |y^T (X u)_+| over unit "
-              "vectors u, with X the standardised bmi and its bias column")
-register("09.3", _answer_09_3, rtol=1e-6, atol=1e-7,
-         hint="four differences, one per depth L = 2, 3, 4, 5: the closed-form optimum of the standard network "
-              "(weight decay) minus that of the parallel network (power penalty), on the whitened data with beta = 1")
+register("09.2", _answer_09_2, rtol=1e-6, kind="value",
+         unit="a weight decay beta, on the scale of the training objective with the standardised data",
+         hint="the zero network is optimal exactly when its residual is dual feasible; the chapter's certificate "
+              "turns that into a maximisation over unit directions, with the standardised bmi and its bias column")
+register("09.3", _answer_09_3, rtol=1e-6, atol=1e-7, kind="vector",
+         unit="four differences of optimal values, one per depth, in the order of L",
+         hint="four differences, one per depth from 2 to 5: the closed-form optimum of the standard network "
+              "(weight decay) minus that of the parallel network (power penalty), on the whitened data with beta 1")
