@@ -335,7 +335,8 @@ MUTANTS: tuple[Mutant, ...] = (
            (_WEAK_DUALITY,), "the eigenvalue bound is lambda_min(W) instead of n lambda_min(W)"),
     Mutant("partition_dual_multiplier_not_made_feasible", _PARTITION,
            "    if lam_min < 0:\n        nu_value = nu_value - lam_min\n", "",
-           (_WEAK_DUALITY,), "the solver's multiplier is returned without the shift that makes it exactly feasible"),
+           ("tests/test_partition.py::test_solver_multiplier_is_shifted_to_exact_feasibility",),
+           "the solver's multiplier is returned without the shift that makes it exactly feasible"),
     # ---- exercise references (utils/course/checks)
     Mutant("exercise_02_2_wrong_depth", "utils/course/checks/ch02.py",
            "gap_from_singular_values(_SIGMA_02_2, 4)", "gap_from_singular_values(_SIGMA_02_2, 3)",

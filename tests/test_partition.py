@@ -98,6 +98,15 @@ def test_dual_function_at_solver_multipliers_equals_dual_value(seed):
     assert np.linalg.eigvalsh(W + np.diag(nu))[0] >= -1e-9
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_solver_multiplier_is_shifted_to_exact_feasibility(seed):
+    # The interior-point solution sits up to ~1e-9 outside the PSD set; the returned multiplier is shifted by
+    # lambda_min so that W + diag(nu) is PSD up to the rounding of the eigenvalue computation (~1e-15 ||W||).
+    W = partition_problem_instance(7, seed=seed)
+    _, nu = partition_dual_value(W)
+    assert np.linalg.eigvalsh(W + np.diag(nu))[0] >= -1e-13 * max(1.0, np.linalg.norm(W, 2))
+
+
 def test_dual_function_is_minus_infinity_outside_the_psd_set():
     W = partition_problem_instance(5, seed=1)
     nu = -np.linalg.eigvalsh(W)[0] * np.ones(5)
