@@ -23,6 +23,7 @@ from utils import (  # noqa: E402
     figure_png,
     partition_bounds,
     partition_frustrated_instance,
+    partition_gap_figure,
     partition_gap_widget,
     partition_objective_values,
     plot_partition_gap_path,
@@ -248,6 +249,8 @@ def test_gap_figures_reject_bad_input(gap_path, case, error):
     if case != "not an Axes":
         with pytest.raises(error):
             partition_gap_widget(args["thetas"], args["bounds"], args["values"], theta=args["theta"])
+        with pytest.raises(error):  # the in-browser twin validates the same way
+            partition_gap_figure(args["thetas"], args["bounds"], args["values"], theta=args["theta"])
 
 
 def test_static_gap_figure_needs_a_mark(gap_path):

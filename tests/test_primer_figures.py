@@ -77,29 +77,8 @@ def test_in_browser_figure_defaults_to_the_last_theta(gap_path):
     assert fig.layout.sliders[0].active == gap_path[0].size - 1
 
 
-@pytest.mark.parametrize("case", ["decreasing thetas", "bounds of the wrong shape", "one row too few of values",
-                                  "NaN in the bounds", "ragged values", "theta outside the grid"])
-def test_in_browser_figure_rejects_bad_input(gap_path, case):
-    thetas, bounds, values = gap_path
-    table = np.array(bounds, dtype=float)
-    args = {"thetas": thetas, "bounds": table, "values": values, "theta": 0.5}
-    if case == "decreasing thetas":
-        args["thetas"] = thetas[::-1]
-    elif case == "bounds of the wrong shape":
-        args["bounds"] = table[:, :3]
-    elif case == "one row too few of values":
-        args["values"] = values[:-1]
-    elif case == "NaN in the bounds":
-        args["bounds"] = np.where(np.arange(4) == 1, np.nan, table)
-    elif case == "ragged values":
-        args["values"] = [values[0][:-1], *values[1:]]
-    elif case == "theta outside the grid":
-        args["theta"] = 1.5
-    with pytest.raises(ValueError):
-        partition_gap_figure(args["thetas"], args["bounds"], args["values"], theta=args["theta"])
-
-
 # --------------------------------------------------------------------------------------------- norm-dual step
+# (bad input of the partition figure is tested with the widget's, in tests/test_figures_widgets.py)
 G_IN, G_OUT = np.array([0.5, 0.45]), np.array([1.3, 0.6])
 
 

@@ -128,9 +128,6 @@ def _runs_update(meta: dict, idx: list[int]) -> tuple[dict, dict]:
     return {"y": ys}, {"title.text": f"{prefix}width {meta['widths'][idx[0]]}: " + ", ".join(counts)}
 
 
-_UPDATES = {STAIRS_KIND: _stairs_update, GAP_KIND: _gap_update, RUNS_KIND: _runs_update}
-
-
 def _apply(fig: go.Figure, data: dict, layout: dict) -> None:
     for key, per_trace in data.items():
         for i, value in enumerate(per_trace):
